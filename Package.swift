@@ -1,0 +1,19 @@
+// swift-tools-version:6.0
+// queuectl: a job queue for the command line in which the queue is a directory.
+// No package dependencies: the Swift toolchain only.
+import PackageDescription
+
+let package = Package(
+    name: "queuectl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "queuectl", targets: ["queuectl"]),
+        .library(name: "QueueCore", targets: ["QueueCore"]),
+    ],
+    targets: [
+        .target(name: "QueueCore"),
+        .executableTarget(name: "queuectl", dependencies: ["QueueCore"]),
+        .testTarget(name: "QueueCoreTests", dependencies: ["QueueCore"]),
+        .testTarget(name: "queuectlTests", dependencies: ["QueueCore"]),
+    ]
+)
