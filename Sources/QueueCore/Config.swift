@@ -1,0 +1,199 @@
+// Config: the spool's settings in SPOOL/config.json, each key with a type, a range and a default.
+// `config set` validates before it writes, and writes the whole file atomically (tmp, fsync, rename).
+
+/// The spool's settings. Unset keys take their defaults; unknown keys in the file are kept.
+public struct Config: Sendable {
+    /// One setting: its name, what it means and how its values are checked.
+    public struct Key: Sendable {
+        public let name: String
+        public let help: String
+        public let defaultValue: JSONValue
+        let parse: @Sendable (String) -> Result<JSONValue, QueueError>
+        let check: @Sendable (JSONValue) -> String?
+    }
+
+    public private(set) var values: JSONObject
+
+    public init(values: JSONObject = JSONObject()) { self.values = values }
+
+    public static let keys: [Key] = [
+        .integer("max_retries", "Retries after the first run before a job goes to the DLQ.", 3, 0...1_000_000),
+        .number("backoff_base", "A failed job waits backoff_base ^ attempts seconds before its retry.", 2, minimum: 1, maximum: 1000),
+        .number("backoff_max", "The longest wait before a retry, in seconds.", 3600, minimum: 0, maximum: 31_536_000),
+        .optionalNumber("timeout_sec", "Default run time limit in seconds; null for none.", minimum: 0.001),
+        .number("lease_sec", "A claim whose worker has not heartbeated for this long is taken back (other hosts).", 30, minimum: 1, maximum: 86_400),
+        .number("poll_interval", "Seconds between folder rescans when change events do not arrive.", 1, minimum: 0.01, maximum: 3600),
+        .integer("max_log_bytes", "Bytes of output kept per job (the last ones).", 1_048_576, 1024...1_073_741_824),
+        .integer("max_job_bytes", "Largest job file read from pending/; larger ones are quarantined.", 1_048_576, 1024...67_108_864),
+        .boolean("fsync", "fsync each file and folder before and after each rename (durability).", true),
+        .integers("permanent_exit_codes", "Exit statuses that send a job straight to the DLQ."),
+        .number("stop_grace_sec", "Seconds between SIGTERM and SIGKILL when a job times out or is stopped.", 5, minimum: 0, maximum: 3600),
+    ]
+
+    /// Finds a key by its name, accepting '-' for '_' (`max-retries`).
+    public static func key(named name: String) throws(QueueError) -> Key {
+        let normalized = name.replacing("-", with: "_")
+        if let key = keys.first(where: { $0.name == normalized }) { return key }
+        let suggestion = keys.map(\.name).min { editDistance($0, normalized) < editDistance($1, normalized) }
+            .flatMap { editDistance($0, normalized) <= 3 ? $0 : nil }
+        throw .unknownConfigKey(name, suggestion: suggestion)
+    }
+
+    public func value(_ key: Key) -> JSONValue { values[key.name] ?? key.defaultValue }
+
+    /// Parses and checks a value given on the command line, then stores it.
+    public mutating func set(_ name: String, to text: String) throws(QueueError) {
+        let key = try Config.key(named: name)
+        let value = try key.parse(text).get()
+        if let reason = key.check(value) { throw .invalidConfig(key: key.name, reason: reason) }
+        values[key.name] = value
+    }
+
+    /// Reads a config object (from config.json), checking every known key.
+    public static func decode(_ value: JSONValue) throws(QueueError) -> Config {
+        guard case .object(let object) = value else {
+            throw .invalidConfig(key: "config.json", reason: "expected a JSON object")
+        }
+        for (name, value) in object {
+            guard let key = keys.first(where: { $0.name == name }) else { continue }
+            if let reason = key.check(value) { throw .invalidConfig(key: name, reason: reason) }
+        }
+        return Config(values: object)
+    }
+
+    // Typed accessors used by the queue.
+    public var maxRetries: Int { value(Config.keys[0]).intValue ?? 3 }
+    public var backoffBase: Double { number("backoff_base") ?? 2 }
+    public var backoffMax: Double { number("backoff_max") ?? 3600 }
+    public var timeoutSeconds: Double? { number("timeout_sec") }
+    public var leaseSeconds: Double { number("lease_sec") ?? 30 }
+    public var pollInterval: Double { number("poll_interval") ?? 1 }
+    public var maxLogBytes: Int { Int(number("max_log_bytes") ?? 1_048_576) }
+    public var maxJobBytes: Int { Int(number("max_job_bytes") ?? 1_048_576) }
+    public var isDurable: Bool { value(try! Config.key(named: "fsync")).boolValue ?? true }
+    public var permanentExitCodes: [Int] {
+        value(try! Config.key(named: "permanent_exit_codes")).arrayValue?.compactMap(\.intValue) ?? []
+    }
+    public var stopGraceSeconds: Double { number("stop_grace_sec") ?? 5 }
+
+    private func number(_ name: String) -> Double? {
+        value(try! Config.key(named: name)).doubleValue
+    }
+}
+
+extension Config.Key {
+    static func integer(_ name: String, _ help: String, _ defaultValue: Int, _ range: ClosedRange<Int>) -> Config.Key {
+        Config.Key(name: name, help: help, defaultValue: .number(JSONNumber(defaultValue)),
+            parse: { text in
+                guard let number = Int(text.trimmingWhitespace()) else {
+                    return .failure(.invalidConfig(key: name, reason: "'\(text)' is not an integer; expected \(range.lowerBound) to \(range.upperBound)"))
+                }
+                return .success(.number(JSONNumber(number)))
+            },
+            check: { value in
+                guard let number = value.intValue, range.contains(number) else {
+                    return "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(encodeJSON(value))"
+                }
+                return nil
+            })
+    }
+
+    static func number(_ name: String, _ help: String, _ defaultValue: Double, minimum: Double, maximum: Double) -> Config.Key {
+        Config.Key(name: name, help: help, defaultValue: .number(JSONNumber(defaultValue)),
+            parse: { text in
+                guard let number = Double(text.trimmingWhitespace()), number.isFinite else {
+                    return .failure(.invalidConfig(key: name, reason: "'\(text)' is not a number; expected \(formatNumber(minimum)) to \(formatNumber(maximum))"))
+                }
+                return .success(.number(JSONNumber(number)))
+            },
+            check: { value in
+                guard let number = value.doubleValue, number >= minimum, number <= maximum else {
+                    return "expected a number from \(formatNumber(minimum)) to \(formatNumber(maximum)), got \(encodeJSON(value))"
+                }
+                return nil
+            })
+    }
+
+    static func optionalNumber(_ name: String, _ help: String, minimum: Double) -> Config.Key {
+        Config.Key(name: name, help: help, defaultValue: .null,
+            parse: { text in
+                let trimmed = text.trimmingWhitespace()
+                if ["null", "none", ""].contains(trimmed.lowercased()) { return .success(.null) }
+                guard let number = Double(trimmed), number.isFinite else {
+                    return .failure(.invalidConfig(key: name, reason: "'\(text)' is not a number of seconds (or 'none')"))
+                }
+                return .success(.number(JSONNumber(number)))
+            },
+            check: { value in
+                if value == .null { return nil }
+                guard let number = value.doubleValue, number >= minimum else {
+                    return "expected a number of seconds greater than 0, or null, got \(encodeJSON(value))"
+                }
+                return nil
+            })
+    }
+
+    static func boolean(_ name: String, _ help: String, _ defaultValue: Bool) -> Config.Key {
+        Config.Key(name: name, help: help, defaultValue: .bool(defaultValue),
+            parse: { text in
+                switch text.trimmingWhitespace().lowercased() {
+                case "true", "yes", "on", "1": .success(.bool(true))
+                case "false", "no", "off", "0": .success(.bool(false))
+                default: .failure(.invalidConfig(key: name, reason: "'\(text)' is not a boolean; expected true or false"))
+                }
+            },
+            check: { value in value.boolValue == nil ? "expected true or false, got \(encodeJSON(value))" : nil })
+    }
+
+    static func integers(_ name: String, _ help: String) -> Config.Key {
+        Config.Key(name: name, help: help, defaultValue: .array([]),
+            parse: { text in
+                let parts = text.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+                var numbers: [JSONValue] = []
+                for part in parts {
+                    guard let number = Int(part), (0...255).contains(number) else {
+                        return .failure(.invalidConfig(key: name, reason: "'\(part)' is not an exit status (0 to 255); give a comma-separated list such as 100,101"))
+                    }
+                    numbers.append(.number(JSONNumber(number)))
+                }
+                return .success(.array(numbers))
+            },
+            check: { value in
+                guard let items = value.arrayValue, items.allSatisfy({ ($0.intValue).map { (0...255).contains($0) } ?? false }) else {
+                    return "expected an array of exit statuses from 0 to 255, got \(encodeJSON(value))"
+                }
+                return nil
+            })
+    }
+}
+
+/// Prints 2 as "2" and 0.5 as "0.5".
+func formatNumber(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+}
+
+/// Levenshtein distance, for "Did you mean" suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.utf8), b = Array(b.utf8)
+    if a.isEmpty { return b.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where b.count > 0 {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and newlines.
+    func trimmingWhitespace() -> String {
+        let bytes = Array(utf8)
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let start = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = bytes.lastIndex(where: { !isSpace($0) })!
+        return String(decoding: bytes[start...end], as: UTF8.self)
+    }
+}

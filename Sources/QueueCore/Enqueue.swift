@@ -1,0 +1,160 @@
+// Enqueue: validates jobs completely before anything is written, reserves their ids, then publishes.
+// A batch is all-or-nothing on validation and on id conflicts; its fsyncs are grouped
+// (one syncfs for the files, one fsync per folder), so durability costs little per job.
+
+/// A job to add, as decoded from the command line or a JSON Lines batch.
+public struct NewJob: Sendable {
+    public var record: JobRecord
+    /// With `unique`, an existing id is not an error: nothing is written and the id is reported.
+    public var isUnique: Bool
+    public init(record: JobRecord, isUnique: Bool = false) {
+        self.record = record
+        self.isUnique = isUnique
+    }
+}
+
+/// What happened to one job of an enqueue.
+public enum EnqueueOutcome: Sendable, Equatable {
+    case added(JobID)
+    case alreadyExists(JobID)
+    public var id: JobID {
+        switch self { case .added(let id), .alreadyExists(let id): id }
+    }
+}
+
+extension Spool {
+    /// The defaults a new job takes from this spool's config and the caller.
+    public func jobDefaults(cwd: String?, now: Timestamp = .now()) -> JobRecord.Defaults {
+        JobRecord.Defaults(maxRetries: config.maxRetries, cwd: cwd, now: now)
+    }
+
+    /// Decodes one JSON job given by a user; the id is generated when missing.
+    public func decodeNewJob(_ value: JSONValue, defaults: JobRecord.Defaults) throws(QueueError) -> NewJob {
+        var record = try JobRecord.decode(value, defaults: defaults, generateID: { JobID.generate(now: defaults.now) })
+        if record.state != .pending {
+            throw .invalidJob([FieldProblem("state", "must be \"pending\" (or left out) for a new job, got \"\(record.state.rawValue)\"")])
+        }
+        record.updatedAt = defaults.now
+        let unique = value.objectValue?["unique"]?.boolValue ?? false
+        return NewJob(record: record, isUnique: unique)
+    }
+
+    /// Reads a JSON Lines batch: one job per non-blank line. Every line is checked, and all
+    /// problems are reported with their line numbers before anything is written.
+    public func decodeBatch(_ bytes: [UInt8], defaults: JobRecord.Defaults) throws(QueueError) -> [NewJob] {
+        var jobs: [NewJob] = []
+        var problems: [(line: Int, problem: String)] = []
+        var seen: [JobID: Int] = [:]
+        var lineNumber = 0
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            let line = bytes[start..<end]
+            start = end + 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            do {
+                let value: JSONValue
+                do { value = try parseJSON(Array(line)) } catch { throw QueueError.malformedJSON(error.description) }
+                let job = try decodeNewJob(value, defaults: defaults)
+                if let first = seen[job.record.id] {
+                    if !job.isUnique { problems.append((lineNumber, "duplicate id '\(job.record.id)' (first on line \(first))")) }
+                    continue
+                }
+                seen[job.record.id] = lineNumber
+                jobs.append(job)
+            } catch let error as QueueError {
+                switch error {
+                case .invalidJob(let fieldProblems, _):
+                    problems += fieldProblems.map { (lineNumber, $0.description) }
+                case .malformedJSON(let reason, _):
+                    problems.append((lineNumber, "invalid JSON: \(reason)"))
+                default:
+                    problems.append((lineNumber, error.description))
+                }
+            } catch {
+                problems.append((lineNumber, "\(error)"))
+            }
+            if problems.count >= 100 { break }
+        }
+        if !problems.isEmpty { throw .invalidBatch(problems) }
+        if jobs.isEmpty { throw .invalidBatch([(max(lineNumber, 1), "no jobs: the input is empty")]) }
+        return jobs
+    }
+
+    /// Checks that every `after` id names a job of this spool or of the same batch.
+    func checkDependencies(_ jobs: [NewJob]) throws(QueueError) {
+        let batch = Set(jobs.map(\.record.id))
+        for job in jobs {
+            for dependency in job.record.after where !batch.contains(dependency) && !isReserved(dependency) {
+                throw .unknownDependency(dependency)
+            }
+        }
+    }
+
+    /// Adds jobs. All ids are reserved first; if one is taken (and not `unique`), every reservation
+    /// made is released and nothing is written. Then the files are written to tmp/, made durable
+    /// together, and renamed into pending/.
+    @discardableResult
+    public func enqueue(_ jobs: [NewJob]) throws(QueueError) -> [EnqueueOutcome] {
+        try checkDependencies(jobs)
+        var outcomes: [EnqueueOutcome] = []
+        var reserved: [(JobID, FileName)] = []
+        for job in jobs {
+            let name = FileName.make(for: job.record)
+            do {
+                try reserve(job.record.id, for: name)
+                reserved.append((job.record.id, name))
+                outcomes.append(.added(job.record.id))
+            } catch QueueError.duplicateID(let id) where job.isUnique {
+                outcomes.append(.alreadyExists(id))
+            } catch {
+                for (id, _) in reserved { release(id) }
+                throw error
+            }
+        }
+        CrashPoint.check("enqueue-after-reserve")
+        let records = jobs.filter { job in reserved.contains { $0.0 == job.record.id } }.map(\.record)
+        var written: [(temporary: String, name: FileName)] = []
+        do {
+            let durable = config.isDurable
+            let single = records.count == 1
+            for record in records {
+                let temporary = tmp + "/" + Spool.temporaryName()
+                written.append((temporary, FileName.make(for: record)))
+                try writeFile(record.fileBytes, at: temporary, sync: durable && single)
+            }
+            if durable && !single, let first = written.first {
+                // One syncfs makes every file of the batch durable before any rename.
+                try FileDescriptor.open(first.temporary, O_RDONLY).closeAfter { file throws(SystemError) in
+                    try file.syncFileSystem()
+                }
+            }
+            var published = 0
+            for (temporary, name) in written {
+                try FileSystem.renameNoReplace(temporary, to: path(name))
+                published += 1
+            }
+            if durable {
+                try FileSystem.syncDirectory(folder(.pending))
+                try FileSystem.syncDirectory(ids)
+            }
+        } catch {
+            // Nothing half-done stays: remove what was not published, release those ids.
+            for (temporary, name) in written {
+                if FileSystem.exists(temporary) {
+                    try? FileSystem.unlink(temporary)
+                    release(name.id)
+                }
+            }
+            for (id, _) in reserved where !written.contains(where: { $0.name.id == id }) { release(id) }
+            throw .system(error)
+        }
+        return outcomes
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

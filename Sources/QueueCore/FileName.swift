@@ -1,0 +1,113 @@
+// FileName: the names of job files, chosen so that `ls` shows the queue in run order.
+//   pending/    PPPP-DUE-ID.json   PPPP = priority + 1000 (0000 runs first; 1000 is priority 0)
+//   failed/     RETRY-PPPP-ID.json the UTC retry time first, so `ls` is the retry schedule
+//   processing/ ID@WORKER.json     the claim names its worker
+//   completed/, dead/   ID.json
+// DUE and RETRY are `20261122T153012.250Z`: fixed width, so names sort by time.
+
+/// A job file's name in one state folder, parsed back into its parts.
+public struct FileName: Sendable, Hashable, Comparable {
+    public let state: JobState
+    public let id: JobID
+    /// Pending: the priority. Other states: 0.
+    public let priority: Int
+    /// Pending: the due time. Failed: the retry time. Other states: nil.
+    public let due: Timestamp?
+    /// Processing: the claiming worker.
+    public let worker: String?
+
+    public let text: String
+
+    public static func pending(id: JobID, priority: Int, due: Timestamp) -> FileName {
+        FileName(state: .pending, id: id, priority: priority, due: due, worker: nil,
+                 text: "\(priorityCode(priority))-\(due.compact)-\(id).json")
+    }
+
+    public static func failed(id: JobID, priority: Int, retryAt: Timestamp) -> FileName {
+        FileName(state: .failed, id: id, priority: priority, due: retryAt, worker: nil,
+                 text: "\(retryAt.compact)-\(priorityCode(priority))-\(id).json")
+    }
+
+    /// Priority + 1000 in four digits, so that byte order is run order.
+    static func priorityCode(_ priority: Int) -> String {
+        let code = String(priority + 1000)
+        return String(repeating: "0", count: 4 - code.utf8.count) + code
+    }
+
+    public static func processing(id: JobID, worker: String) -> FileName {
+        FileName(state: .processing, id: id, priority: 0, due: nil, worker: worker, text: "\(id)@\(worker).json")
+    }
+
+    public static func final(_ state: JobState, id: JobID) -> FileName {
+        precondition(state.isFinal)
+        return FileName(state: state, id: id, priority: 0, due: nil, worker: nil, text: "\(id).json")
+    }
+
+    /// The name a record gets in its state's folder.
+    public static func make(for record: JobRecord, worker: String? = nil) -> FileName {
+        switch record.state {
+        case .pending: pending(id: record.id, priority: record.priority, due: record.runAt)
+        case .failed: failed(id: record.id, priority: record.priority, retryAt: record.nextRunAt ?? record.runAt)
+        case .processing: processing(id: record.id, worker: worker ?? record.worker ?? "unknown")
+        case .completed, .dead: final(record.state, id: record.id)
+        }
+    }
+
+    /// Parses a name found in a state folder; nil for a name not in queuectl's scheme
+    /// (a file dropped by another program, or something foreign).
+    public init?(parsing text: String, in state: JobState) {
+        let bytes = Array(text.utf8)
+        guard bytes.count > 5, bytes.suffix(5).elementsEqual(".json".utf8) else { return nil }
+        let stem = bytes.dropLast(5)
+        let timeWidth = 20  // 20261122T153012.250Z
+        switch state {
+        case .pending:
+            guard stem.count > 5 + timeWidth + 1,
+                  let priority = FileName.parsePriority(stem.prefix(4)),
+                  stem[stem.startIndex + 4] == 0x2D, stem[stem.startIndex + 5 + timeWidth] == 0x2D,
+                  let due = Timestamp(compact: String(decoding: stem.dropFirst(5).prefix(timeWidth), as: UTF8.self)),
+                  let id = JobID(rawValue: String(decoding: stem.dropFirst(6 + timeWidth), as: UTF8.self))
+            else { return nil }
+            self.init(state: state, id: id, priority: priority, due: due, worker: nil, text: text)
+        case .failed:
+            guard stem.count > timeWidth + 6, stem[stem.startIndex + timeWidth] == 0x2D,
+                  stem[stem.startIndex + timeWidth + 5] == 0x2D,
+                  let due = Timestamp(compact: String(decoding: stem.prefix(timeWidth), as: UTF8.self)),
+                  let priority = FileName.parsePriority(stem.dropFirst(timeWidth + 1).prefix(4)),
+                  let id = JobID(rawValue: String(decoding: stem.dropFirst(timeWidth + 6), as: UTF8.self))
+            else { return nil }
+            self.init(state: state, id: id, priority: priority, due: due, worker: nil, text: text)
+        case .processing:
+            guard let at = stem.lastIndex(of: 0x40 /* @ */),
+                  let id = JobID(rawValue: String(decoding: stem[..<at], as: UTF8.self))
+            else { return nil }
+            let worker = String(decoding: stem[(at + 1)...], as: UTF8.self)
+            guard !worker.isEmpty else { return nil }
+            self.init(state: state, id: id, priority: 0, due: nil, worker: worker, text: text)
+        case .completed, .dead:
+            guard let id = JobID(rawValue: String(decoding: stem, as: UTF8.self)) else { return nil }
+            self.init(state: state, id: id, priority: 0, due: nil, worker: nil, text: text)
+        }
+    }
+
+    private static func parsePriority(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard digits.count == 4, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+              let code = Int(String(decoding: digits, as: UTF8.self)),
+              JobRecord.priorityRange.contains(code - 1000) else { return nil }
+        return code - 1000
+    }
+
+    private init(state: JobState, id: JobID, priority: Int, due: Timestamp?, worker: String?, text: String) {
+        self.state = state
+        self.id = id
+        self.priority = priority
+        self.due = due
+        self.worker = worker
+        self.text = text
+    }
+
+    /// Run order: the byte order of the names, which is priority, then due time, then id (age).
+    public static func < (a: FileName, b: FileName) -> Bool {
+        a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
+    }
+}

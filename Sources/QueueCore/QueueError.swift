@@ -1,0 +1,81 @@
+// QueueError: every failure a user can see, with what they need to fix it.
+// Exit codes are decided here and nowhere else: 2 for bad input (nothing written), 1 otherwise.
+
+/// One problem with one field of a job record or a setting.
+public struct FieldProblem: Sendable, Equatable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public init(_ field: String, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { "'\(field)' \(message)" }
+}
+
+/// The errors of queuectl's library.
+public enum QueueError: Error, Sendable, CustomStringConvertible {
+    /// The input is not a valid job: nothing was written.
+    case invalidJob([FieldProblem], line: Int? = nil)
+    /// A batch with problems on several lines: nothing was written.
+    case invalidBatch([(line: Int, problem: String)])
+    /// Input that is not JSON at all.
+    case malformedJSON(String, line: Int? = nil)
+    case duplicateID(JobID)
+    case unknownJob(String)
+    case unknownDependency(JobID)
+    case invalidConfig(key: String, reason: String)
+    case unknownConfigKey(String, suggestion: String?)
+    case wrongState(JobID, JobState, expected: String)
+    case spoolUnusable(path: String, reason: String)
+    case timedOut(String)
+    case system(SystemError)
+
+    /// The process exit status for this error.
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidJob, .invalidBatch, .malformedJSON, .duplicateID, .unknownDependency,
+             .invalidConfig, .unknownConfigKey:
+            2
+        case .timedOut:
+            124
+        case .unknownJob, .wrongState, .spoolUnusable, .system:
+            1
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidJob(let problems, let line):
+            let prefix = line.map { "line \($0): " } ?? ""
+            return problems.map { "\(prefix)\($0)" }.joined(separator: "\n")
+        case .invalidBatch(let problems):
+            return problems.map { "line \($0.line): \($0.problem)" }.joined(separator: "\n")
+        case .malformedJSON(let reason, let line):
+            return (line.map { "line \($0): " } ?? "") + "invalid JSON: \(reason)"
+        case .duplicateID(let id):
+            return "A job with id '\(id)' already exists."
+        case .unknownJob(let id):
+            return "No job with id '\(id)'."
+        case .unknownDependency(let id):
+            return "'after' names '\(id)', which is not a job in this spool."
+        case .invalidConfig(let key, let reason):
+            return "The value for '\(key)' is invalid: \(reason)"
+        case .unknownConfigKey(let key, let suggestion):
+            return "Unknown config key '\(key)'." + (suggestion.map { " Did you mean '\($0)'?" } ?? "")
+                + " See 'queuectl config list'."
+        case .wrongState(let id, let state, let expected):
+            return "Job '\(id)' is \(state.rawValue), not \(expected)."
+        case .spoolUnusable(let path, let reason):
+            return "Cannot use the spool '\(path)': \(reason)"
+        case .timedOut(let what):
+            return "Timed out \(what)."
+        case .system(let error):
+            return error.description
+        }
+    }
+}
+
+extension SystemError {
+    /// Lifts a system error into the library's error type.
+    public var queueError: QueueError { .system(self) }
+}

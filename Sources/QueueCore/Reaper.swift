@@ -1,0 +1,97 @@
+// Reaper: returns the claims of dead workers. A claim is taken over by renaming it to the
+// reaper's own name first (so two reapers never both act on it), then its record decides:
+// never started → back to pending, uncharged; started → a lost run, charged, retried or dead;
+// a result already recorded → the interrupted move is finished.
+
+/// What a reap did, for `queuectl reap` and the workers' logs.
+public struct ReapReport: Sendable {
+    public var returned: [JobID] = []
+    public var retried: [JobID] = []
+    public var dead: [JobID] = []
+    public var finished: [JobID] = []
+    public var removedWorkers: [String] = []
+    public var total: Int { returned.count + retried.count + dead.count + finished.count }
+}
+
+extension Spool {
+    /// Reaps every claim whose worker is gone. `me` is the reaper's own worker id.
+    public func reap(as me: String, now: Timestamp = .now()) -> ReapReport {
+        var report = ReapReport()
+        let workers = workerRecords()
+        let alive = Set(workers.filter(\.isAlive).map(\.record.id))
+        var claims: [FileName] = []
+        try? FileSystem.forEachName(in: folder(.processing)) { text in
+            if let name = FileName(parsing: text, in: .processing) { claims.append(name) }
+        }
+        for claim in claims where claim.worker != me && !alive.contains(claim.worker ?? "") {
+            reapClaim(claim, as: me, now: now, into: &report)
+        }
+        for (record, isAlive) in workers where !isAlive {
+            try? FileSystem.unlink(self.workers + "/" + record.id + ".json")
+            report.removedWorkers.append(record.id)
+        }
+        return report
+    }
+
+    private func reapClaim(_ claim: FileName, as me: String, now: Timestamp, into report: inout ReapReport) {
+        let mine = FileName.processing(id: claim.id, worker: me)
+        do {
+            try move(claim, to: mine)
+        } catch {
+            return  // another reaper took it, or the worker finished: not ours
+        }
+        guard var record = try? readJob(mine) else { return }
+        let recorded = (try? readRecordedState(mine)) ?? .processing
+        do {
+            switch recorded {
+            case .completed, .dead, .failed:
+                record.state = recorded
+                _ = try transfer(record, from: mine)
+                report.finished.append(record.id)
+            case .pending:
+                record.state = .pending
+                record.updatedAt = now
+                try rewrite(record, at: mine)
+                _ = try transfer(record, from: mine)
+                report.returned.append(record.id)
+            case .processing:
+                let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
+                let next = settle(&record, failure: lost, exitCode: nil, now: now)
+                try rewrite(record, at: mine)
+                _ = try transfer(record, from: mine)
+                if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
+                try? recordMetrics(record)
+            }
+        } catch {
+            // Left as our claim: the next reap (after this process is gone) takes it again.
+        }
+    }
+
+    /// The "state" field as written in the file (the folder overrides it on normal reads).
+    func readRecordedState(_ name: FileName) throws(QueueError) -> JobState {
+        let bytes: [UInt8]
+        do { bytes = try Spool.readRegularFile(path(name), limit: config.maxJobBytes) } catch { throw .system(error) }
+        guard let value = try? parseJSON(bytes), let text = value.objectValue?["state"]?.stringValue,
+              let state = JobState(rawValue: text) else { return .pending }
+        return state
+    }
+
+    /// Applies a failed run to a record: retry later with backoff, or dead. Returns the new state.
+    @discardableResult
+    public func settle(_ record: inout JobRecord, failure: String, exitCode: Int?, now: Timestamp) -> JobState {
+        record.lastError = failure
+        record.exitCode = exitCode
+        record.updatedAt = now
+        let permanent = exitCode.map { (record.permanentExitCodes ?? config.permanentExitCodes).contains($0) } ?? false
+        if !permanent && Backoff.hasRetriesLeft(attempts: record.attempts, maxRetries: record.maxRetries) {
+            let delay = Backoff(config: config).delay(afterAttempt: record.attempts)
+            record.state = .failed
+            record.nextRunAt = now.adding(seconds: delay)
+        } else {
+            record.state = .dead
+            record.nextRunAt = nil
+            if permanent { record.lastError = failure + " (permanent: no retry)" }
+        }
+        return record.state
+    }
+}

@@ -1,0 +1,133 @@
+// Path operations: rename (with and without replacing), link, unlink, mkdir, lstat, listing.
+// Nothing here follows a symbolic link; a lost race surfaces as ENOENT or EEXIST for the caller to judge.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The path-level system calls the spool needs.
+public enum FileSystem {
+    /// rename(2): atomically replaces `target` if it exists. Use only for a path owned by the caller.
+    public static func rename(_ source: String, to target: String) throws(SystemError) {
+        _ = try valueOrErrno("rename", [source, target]) { Glibc.rename(source, target) }
+    }
+
+    /// renameat2(RENAME_NOREPLACE): fails with EEXIST instead of replacing `target`.
+    /// File systems without the flag (some FUSE mounts) fall back to link(2) + unlink(2),
+    /// which is also exclusive; the caller's names are unique anyway, so this is a second fence.
+    public static func renameNoReplace(_ source: String, to target: String) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("rename", [source, target]) {
+                system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 1 /* RENAME_NOREPLACE */)
+            }
+        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
+            || error.errno == .notSupported
+        {
+            if exists(target) { throw SystemError("rename", [source, target], .fileExists) }
+            try rename(source, to: target)
+        }
+    }
+
+    /// Replaces `target` with `source` only if `target` still exists (renameat2 RENAME_EXCHANGE,
+    /// then unlink of the old content). A worker that lost its claim gets ENOENT instead of
+    /// resurrecting the file. File systems without the flag fall back to a check, then rename.
+    public static func replaceExisting(_ target: String, with source: String) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("rename", [source, target]) {
+                system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 2 /* RENAME_EXCHANGE */)
+            }
+            try unlink(source)
+        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
+            || error.errno == .notSupported
+        {
+            guard exists(target) else { throw SystemError("rename", [source, target], .noSuchFileOrDirectory) }
+            try rename(source, to: target)
+        }
+    }
+
+    public static func unlink(_ path: String) throws(SystemError) {
+        _ = try valueOrErrno("unlink", [path]) { Glibc.unlink(path) }
+    }
+
+    /// Creates a directory; an existing one is fine.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("mkdir", [path]) { mkdir(path, mode) }
+        } catch where error.errno == .fileExists {
+            let info = try linkStatus(path)
+            if !info.isDirectory { throw SystemError("mkdir", [path], .notDirectory) }
+        }
+    }
+
+    public static func removeDirectory(_ path: String) throws(SystemError) {
+        _ = try valueOrErrno("rmdir", [path]) { rmdir(path) }
+    }
+
+    /// Creates a symbolic link exclusively: EEXIST when `path` exists. Used as an O(1) reservation.
+    public static func symlink(_ target: String, at path: String) throws(SystemError) {
+        _ = try valueOrErrno("symlink", [path]) { Glibc.symlink(target, path) }
+    }
+
+    /// The text of a symbolic link, never followed.
+    public static func readLink(_ path: String) throws(SystemError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = try valueOrErrno("readlink", [path]) { readlink(path, &buffer, buffer.count - 1) }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// lstat(2): the file itself, never what a symlink points to.
+    public static func linkStatus(_ path: String) throws(SystemError) -> FileStatus {
+        var info = stat()
+        _ = try valueOrErrno("lstat", [path]) { lstat(path, &info) }
+        return FileStatus(info)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    public static func setPermissions(_ path: String, _ mode: mode_t) throws(SystemError) {
+        _ = try valueOrErrno("chmod", [path]) { chmod(path, mode) }
+    }
+
+    /// fsync(2) of a directory: makes the renames and unlinks inside it durable.
+    public static func syncDirectory(_ path: String) throws(SystemError) {
+        try FileDescriptor.openDirectory(path).closeAfter { directory throws(SystemError) in
+            try directory.sync(path: path)
+        }
+    }
+
+    /// The names in a directory, without `.`, `..` and other dot-files, in no particular order.
+    /// Reads with readdir(3) only: no stat per entry, so a million names cost one pass.
+    public static func names(in path: String) throws(SystemError) -> [String] {
+        var result: [String] = []
+        try forEachName(in: path) { result.append($0) }
+        return result
+    }
+
+    /// Calls `body` for each name that does not start with a dot.
+    public static func forEachName(in path: String, _ body: (String) -> Void) throws(SystemError) {
+        guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let first = entry.pointee.d_name.0
+            if first == 0x2E /* . */ { continue }
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            body(name)
+        }
+    }
+
+    /// Counts the names that do not start with a dot, without building strings.
+    public static func countNames(in path: String) throws(SystemError) -> Int {
+        guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            if entry.pointee.d_name.0 != 0x2E { count += 1 }
+        }
+        return count
+    }
+}

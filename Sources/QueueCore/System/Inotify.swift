@@ -1,0 +1,69 @@
+// inotify(7) as a doorbell: which names arrived in or left a watched folder.
+// The folder stays the truth; an overflow tells the caller to rescan.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One inotify event reduced to what the spool needs.
+public struct FolderEvent: Sendable {
+    public let watch: CInt
+    public let name: String
+    public let isArrival: Bool   // created or moved in
+    public let isOverflow: Bool
+}
+
+/// An inotify instance watching folders for names that arrive or leave.
+public struct Inotify: Sendable {
+    public let descriptor: FileDescriptor
+
+    public init() throws(SystemError) {
+        let fd = try valueOrErrno("inotify_init1") { inotify_init1(CInt(IN_NONBLOCK | IN_CLOEXEC)) }
+        descriptor = FileDescriptor(rawValue: fd)
+    }
+
+    /// Watches `path` for arrivals (create, moved in, written and closed) and departures.
+    public func watch(_ path: String) throws(SystemError) -> CInt {
+        let mask = UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_DELETE)
+        return try valueOrErrno("inotify_add_watch", [path]) {
+            inotify_add_watch(descriptor.rawValue, path, mask)
+        }
+    }
+
+    /// Reads every queued event without blocking.
+    public func readEvents() -> [FolderEvent] {
+        var events: [FolderEvent] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor.rawValue, $0.baseAddress, $0.count) }
+            if count <= 0 { return events }
+            buffer.withUnsafeBytes { raw in
+                var offset = 0
+                let header = MemoryLayout<inotify_event>.size
+                while offset + header <= count {
+                    let event = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                    let nameLength = Int(event.len)
+                    var name = ""
+                    if nameLength > 0 {
+                        let start = raw.baseAddress! + offset + header
+                        name = String(cString: start.assumingMemoryBound(to: CChar.self))
+                    }
+                    let mask = event.mask
+                    events.append(FolderEvent(
+                        watch: event.wd, name: name,
+                        isArrival: mask & UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) != 0,
+                        isOverflow: mask & UInt32(IN_Q_OVERFLOW) != 0))
+                    offset += header + nameLength
+                }
+            }
+        }
+    }
+}
+
+/// poll(2) over a few descriptors; returns which ones are readable.
+public func waitForInput(_ descriptors: [FileDescriptor], timeoutMilliseconds: Int) -> [Bool] {
+    var fds = descriptors.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+    let result = poll(&fds, nfds_t(fds.count), CInt(clamping: timeoutMilliseconds))
+    if result <= 0 { return Array(repeating: false, count: fds.count) }
+    return fds.map { $0.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 }
+}

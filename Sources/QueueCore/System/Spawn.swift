@@ -1,0 +1,100 @@
+// posix_spawn of a job: `/bin/sh -c COMMAND` in its own process group, stdin from /dev/null,
+// stdout and stderr into one pipe, a clean signal mask and default dispositions, a chosen cwd.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A started child process: its pid, which is also its process group id.
+public struct ChildProcess: Sendable, Hashable {
+    public let pid: pid_t
+}
+
+/// How a child ended.
+public enum Termination: Sendable, Equatable {
+    case exited(Int32)
+    case signalled(Int32)
+}
+
+public enum Spawn {
+    /// Starts `arguments[0]` with `arguments`, `environment` ("NAME=value"), in `directory`.
+    /// With `newProcessGroup` the child leads its own group, so one kill(-pid) reaches
+    /// everything it starts; with `newSession` it also leaves the terminal.
+    public static func start(
+        _ arguments: [String], environment: [String], directory: String?,
+        output: FileDescriptor?, newProcessGroup: Bool, newSession: Bool = false
+    ) throws(SystemError) -> ChildProcess {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // 1. stdin from /dev/null, so a job that reads input ends instead of hanging.
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // 2. stdout and stderr into the capture pipe (or /dev/null when there is none).
+        if let output {
+            posix_spawn_file_actions_adddup2(&actions, output.rawValue, 1)
+            posix_spawn_file_actions_adddup2(&actions, output.rawValue, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        // 3. The working directory last, so the opens above do not depend on it.
+        if let directory {
+            _ = system_posix_spawn_file_actions_addchdir_np(&actions, directory)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newSession {
+            flags |= 0x80  // POSIX_SPAWN_SETSID: a detached worker leaves the terminal's session
+        } else if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        while true {
+            // posix_spawn returns the error number; it does not set errno.
+            let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+            if result == 0 { return ChildProcess(pid: pid) }
+            if result == EAGAIN { continue }
+            throw SystemError("posix_spawn", [arguments[0]], Errno(rawValue: result))
+        }
+    }
+
+    /// waitpid(WNOHANG): the child's end if it has ended, nil while it runs.
+    public static func poll(_ child: ChildProcess) throws(SystemError) -> Termination? {
+        var status: CInt = 0
+        let pid = try valueOrErrno("waitpid") { waitpid(child.pid, &status, WNOHANG) }
+        if pid == 0 { return nil }
+        return decode(status)
+    }
+
+    /// waitpid blocking until the child ends.
+    public static func wait(_ child: ChildProcess) throws(SystemError) -> Termination {
+        var status: CInt = 0
+        _ = try valueOrErrno("waitpid") { waitpid(child.pid, &status, 0) }
+        return decode(status)
+    }
+
+    private static func decode(_ status: CInt) -> Termination {
+        let signal = status & 0x7f
+        return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
+    }
+}

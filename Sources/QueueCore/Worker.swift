@@ -1,0 +1,360 @@
+// Worker: one process that claims and runs jobs, one at a time, until it is stopped.
+// A single-threaded loop: poll(2) on a signalfd, an inotify descriptor and the running job's
+// output pipe, with a timeout for the next due job, heartbeat, reap or rescan. Nothing else
+// wakes it, and it never sleeps blindly.
+
+/// How a worker is being stopped.
+public enum StopMode: Sendable {
+    /// Claim nothing new, let the running job finish, record it, exit.
+    case graceful
+    /// Kill the running job's process group and return the job to pending/ uncharged.
+    case forced
+}
+
+/// A worker bound to a spool.
+public final class Worker {
+    public let spool: Spool
+    public let registration: WorkerRegistration
+    public var id: String { registration.record.id }
+    private let signals: FileDescriptor
+    private let inotify: Inotify?
+    private var watches: [CInt: JobState] = [:]
+    private var index = CandidateIndex()
+    private var current: (record: JobRecord, claim: FileName, run: Run)?
+    private var stopMode: StopMode?
+    private var lastScan: [JobState: (modified: Timestamp, at: Int64)] = [:]
+    private var nextHeartbeat: Int64 = 0
+    private var nextReap: Int64 = 0
+    private var nextRescan: Int64 = 0
+    private var nextDropCheck: Int64 = 0
+    private let log: (String) -> Void
+
+    /// Registers the worker in the spool and prepares its wake-up sources.
+    public init(spool: Spool, log: @escaping (String) -> Void) throws(QueueError) {
+        self.spool = spool
+        self.log = log
+        do {
+            signals = try Signals.makeSignalDescriptor([SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGHUP])
+        } catch { throw .system(error) }
+        registration = try spool.registerWorker()
+        // No inotify (exotic file systems, exhausted watches): polling alone still works.
+        if let inotify = try? Inotify() {
+            for state in [JobState.pending, .failed] {
+                if let watch = try? inotify.watch(spool.folder(state)) { watches[watch] = state }
+            }
+            self.inotify = inotify
+        } else {
+            inotify = nil
+        }
+    }
+
+    /// Runs until stopped; returns when the worker has exited cleanly.
+    public func run() {
+        log("started (pid \(registration.record.pid), spool \(spool.root))")
+        reap()
+        rescan(force: true)
+        while true {
+            let now = CurrentProcess.monotonicMicroseconds
+            if current == nil {
+                if stopMode != nil { break }
+                if !isPaused { claimNext() }
+            }
+            timers(now: CurrentProcess.monotonicMicroseconds)
+            wait()
+        }
+        registration.end()
+        log("stopped")
+    }
+
+    private var isPaused: Bool { FileSystem.exists(spool.root + "/paused") }
+
+    // MARK: Waiting
+
+    private func wait() {
+        var descriptors = [signals]
+        if let inotify { descriptors.append(inotify.descriptor) }
+        if let current { descriptors.append(current.run.output) }
+        let now = CurrentProcess.monotonicMicroseconds
+        var wake = min(nextHeartbeat, nextReap, nextRescan)
+        if !index.drops.isEmpty { wake = min(wake, nextDropCheck) }
+        if current == nil, let due = index.nextDue {
+            wake = min(wake, now + Int64(max(0, due.secondsSince(.now())) * 1_000_000) + 1000)
+        }
+        if let run = current?.run, let enforcement = run.nextEnforcement(graceSeconds: spool.config.stopGraceSeconds) {
+            wake = min(wake, enforcement)
+        }
+        let timeout = max(0, Int((wake - now + 999) / 1000))
+        let ready = waitForInput(descriptors, timeoutMilliseconds: timeout)
+        if ready[0] { handleSignals() }
+        if let inotify, ready.count > 1, ready[1] { handleEvents(inotify.readEvents()) }
+        if current != nil, ready.count > 2, ready[2] { current?.run.drainOutput() }
+        checkChild()
+    }
+
+    private func handleSignals() {
+        for signal in Signals.readSignals(signals) {
+            switch signal {
+            case SIGCHLD:
+                continue
+            case SIGQUIT:
+                stop(.forced)
+            default:
+                stop(stopMode == nil ? .graceful : .forced)
+            }
+        }
+    }
+
+    /// Starts stopping; a forced stop kills the running job's process group now.
+    public func stop(_ mode: StopMode) {
+        if stopMode == .forced { return }
+        stopMode = mode
+        if mode == .forced, let run = current?.run {
+            log("forced stop: killing job \(current!.record.id)")
+            run.terminate(timedOut: false)
+            Signals.sendToGroup(SIGKILL, group: run.child.pid)
+        } else if mode == .graceful {
+            log(current == nil ? "stopping" : "stopping after job \(current!.record.id)")
+        }
+    }
+
+    private func handleEvents(_ events: [FolderEvent]) {
+        let now = Timestamp.now()
+        for event in events {
+            if event.isOverflow {
+                rescan(force: true)
+                continue
+            }
+            guard let state = watches[event.watch], !event.name.hasPrefix(".") else { continue }
+            if event.isArrival { index.add(event.name, in: state, now: now) } else { index.remove(event.name, in: state) }
+        }
+    }
+
+    // MARK: Timers
+
+    private func timers(now: Int64) {
+        if now >= nextHeartbeat {
+            registration.heartbeat()
+            nextHeartbeat = now + Int64(spool.config.leaseSeconds / 3 * 1_000_000)
+        }
+        if now >= nextReap {
+            reap()
+            nextReap = now + 2_000_000
+        }
+        if now >= nextRescan {
+            rescan(force: false)
+            nextRescan = now + Int64(spool.config.pollInterval * 1_000_000)
+        }
+        if now >= nextDropCheck && !index.drops.isEmpty {
+            adoptDrops()
+            nextDropCheck = now + 1_000_000
+        }
+        if let run = current?.run { run.enforce(graceSeconds: spool.config.stopGraceSeconds, now: now) }
+    }
+
+    private func reap() {
+        let report = spool.reap(as: id)
+        for job in report.returned { log("reaped \(job): returned to pending (its worker died before the run)") }
+        for job in report.retried { log("reaped \(job): lost run counted, retry scheduled") }
+        for job in report.dead { log("reaped \(job): lost run counted, no retries left: dead") }
+        for job in report.finished { log("reaped \(job): finished the interrupted move") }
+    }
+
+    /// Lists pending/ and failed/ again when their mtime says something changed (or when
+    /// `force`d). Events make this redundant on local disks; on network file systems it is the
+    /// only way to see other hosts' files.
+    private func rescan(force: Bool) {
+        let now = Timestamp.now()
+        for state in [JobState.pending, .failed] {
+            let folder = spool.folder(state)
+            guard let info = try? FileSystem.linkStatus(folder) else { continue }
+            let modified = max(info.modified, info.changed)
+            if !force, let last = lastScan[state], last.modified == modified,
+               now.secondsSince(modified) > 2 { continue }
+            lastScan[state] = (modified, CurrentProcess.monotonicMicroseconds)
+            try? FileSystem.forEachName(in: folder) { index.add($0, in: state, now: now) }
+        }
+        adoptDrops()
+    }
+
+    private func adoptDrops() {
+        for text in index.drops {
+            switch spool.adoptDroppedFile(text) {
+            case .adopted(let name):
+                index.dropHandled(text)
+                index.add(name.text, in: .pending, now: .now())
+                log("adopted dropped file pending/\(text) as job \(name.id)")
+            case .quarantined(let reason):
+                index.dropHandled(text)
+                log("quarantined pending/\(text): \(reason)")
+            case .gone:
+                index.dropHandled(text)
+            case .notReady:
+                continue
+            }
+        }
+    }
+
+    // MARK: Claiming and running
+
+    private func claimNext() {
+        let now = Timestamp.now()
+        while let name = index.next(now: now) {
+            let claim = FileName.processing(id: name.id, worker: id)
+            do {
+                try spool.move(name, to: claim)
+            } catch {
+                if !error.isNotFound { log("claim of \(name.text) failed: \(error)") }
+                continue  // someone else won the race: a normal event
+            }
+            CrashPoint.check("after-claim")
+            if start(claim: claim, from: name, now: now) { return }
+        }
+    }
+
+    /// Starts the claimed job; false when it did not run (bad file, unmet dependencies, lost claim).
+    private func start(claim: FileName, from name: FileName, now: Timestamp) -> Bool {
+        var record: JobRecord
+        do {
+            record = try spool.readJob(claim)
+        } catch {
+            putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
+            return false
+        }
+        switch dependencies(of: record) {
+        case .ready:
+            break
+        case .waiting:
+            try? FileSystem.renameNoReplace(spool.path(claim), to: spool.path(name))
+            index.postpone(name, until: now.adding(seconds: 1))
+            return false
+        case .failed(let dependency, let state):
+            record.lastError = "dependency '\(dependency)' ended \(state.rawValue)"
+            record.state = .dead
+            record.updatedAt = now
+            finishMove(record, claim: claim)
+            return false
+        }
+        record.state = .processing
+        record.attempts += 1
+        record.startedAt = now
+        record.finishedAt = nil
+        record.durationSeconds = nil
+        record.worker = id
+        record.updatedAt = now
+        do {
+            try spool.rewrite(record, at: claim)
+        } catch {
+            log("claim of \(record.id) lost before its run: \(error)")
+            return false
+        }
+        do {
+            let run = try Run(record: record, attempt: record.attempts, worker: id, spool: spool, now: now)
+            current = (record, claim, run)
+            return true
+        } catch {
+            record.finishedAt = now
+            record.durationSeconds = 0
+            spool.settle(&record, failure: "cannot start the command: \(error)", exitCode: nil, now: now)
+            finishMove(record, claim: claim)
+            return false
+        }
+    }
+
+    private enum DependencyState { case ready, waiting, failed(JobID, JobState) }
+
+    /// O(number of dependencies): each is located through its id, no scan.
+    private func dependencies(of record: JobRecord) -> DependencyState {
+        var waiting = false
+        for dependency in record.after {
+            switch spool.locate(dependency)?.state {
+            case .completed: continue
+            case .dead: return .failed(dependency, .dead)
+            case nil: return .failed(dependency, .dead)
+            default: waiting = true
+            }
+        }
+        return waiting ? .waiting : .ready
+    }
+
+    private func checkChild() {
+        guard let (record, claim, run) = current else { return }
+        guard let termination = try? Spawn.poll(run.child) else { return }
+        current = nil
+        var record2 = record
+        complete(&record2, claim: claim, run: run, termination: termination)
+    }
+
+    private func complete(_ record: inout JobRecord, claim: FileName, run: Run, termination: Termination) {
+        let duration = run.finish()
+        let now = Timestamp.now()
+        record.finishedAt = now
+        record.durationSeconds = duration
+        record.updatedAt = now
+        if stopMode == .forced && !run.timedOut {
+            record.state = .pending
+            record.attempts -= 1
+            record.lastError = "interrupted by a forced stop of worker \(id) (not counted as an attempt)"
+            record.exitCode = nil
+            finishMove(record, claim: claim)
+            return
+        }
+        switch termination {
+        case .exited(0) where !run.timedOut:
+            record.state = .completed
+            record.exitCode = 0
+            record.lastError = nil
+            record.nextRunAt = nil
+        case .exited(let status):
+            let reason = run.timedOut ? "timed out after \(formatDuration(duration))" : "exit status \(status)"
+            spool.settle(&record, failure: reason, exitCode: Int(status), now: now)
+        case .signalled(let signal):
+            let reason = run.timedOut
+                ? "timed out after \(formatDuration(duration)) (killed by \(signalName(signal)))"
+                : "killed by \(signalName(signal))"
+            spool.settle(&record, failure: reason, exitCode: nil, now: now)
+        }
+        finishMove(record, claim: claim)
+    }
+
+    /// Records the result in the claimed file, then moves it with one rename.
+    private func finishMove(_ record: JobRecord, claim: FileName) {
+        CrashPoint.check("before-result")
+        do {
+            try spool.rewrite(record, at: claim)
+            CrashPoint.check("after-result")
+            let target = try spool.transfer(record, from: claim)
+            try? spool.recordMetrics(record)
+            var line = "\(record.id) \(record.state.rawValue)"
+            if let duration = record.durationSeconds { line += " in \(formatDuration(duration))" }
+            if let error = record.lastError { line += ": \(error)" }
+            if record.state == .failed, let next = record.nextRunAt { line += "; retry at \(next.iso8601)" }
+            log(line)
+            if target.state == .pending || target.state == .failed { index.add(target.text, in: target.state, now: .now()) }
+        } catch {
+            log("could not record the result of \(record.id): \(error); a reaper will finish it")
+        }
+    }
+
+    private func putAside(_ claim: FileName, reason: String) {
+        let target = spool.quarantine + "/" + Timestamp.now().compact + "-" + claim.text
+        do {
+            try FileSystem.renameNoReplace(spool.path(claim), to: target)
+            try? spool.writeFile(Array("\(Timestamp.now().iso8601) \(claim.text): \(reason)\n".utf8),
+                                 at: target + ".reason", sync: false)
+            log("quarantined \(claim.text): \(reason)")
+        } catch {
+            log("could not quarantine \(claim.text): \(error)")
+        }
+    }
+}
+
+/// "SIGKILL" for 9.
+public func signalName(_ signal: Int32) -> String {
+    let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 6: "SIGABRT", 8: "SIGFPE",
+                                  9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"]
+    return names[signal] ?? "signal \(signal)"
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
