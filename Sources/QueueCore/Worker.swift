@@ -54,7 +54,6 @@ public final class Worker {
         reap()
         rescan(force: true)
         while true {
-            let now = CurrentProcess.monotonicMicroseconds
             if current == nil {
                 if stopMode != nil { break }
                 if !isPaused { claimNext() }

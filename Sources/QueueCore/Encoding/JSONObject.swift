@@ -9,7 +9,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     public typealias Element = (key: String, value: JSONValue)
 
     /// Objects with more members than this get a hash index; smaller ones are scanned.
-    static let indexThreshold = 12
+    static let indexThreshold = 32
 
     private var entries: [Element]
     /// Key → position in `entries`; nil while the object is small.
@@ -26,6 +26,12 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     public init(_ members: some Sequence<(String, JSONValue)>) {
         self.init()
         for (key, value) in members { self[key] = value }
+    }
+
+    /// An empty object with room for `capacity` members before it reallocates.
+    init(minimumCapacity capacity: Int) {
+        self.init()
+        entries.reserveCapacity(capacity)
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {

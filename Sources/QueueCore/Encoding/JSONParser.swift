@@ -101,12 +101,12 @@ struct JSONByteParser {
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONObject {
         try checkDepth(depth)
         position += 1  // {
-        var object = JSONObject()
         skipWhitespace()
         if position < end, bytes[position] == UInt8(ascii: "}") {
             position += 1
-            return object
+            return JSONObject()
         }
+        var object = JSONObject(minimumCapacity: 16)
         while true {
             guard position < end else {
                 throw error("unexpected end of input; expected a string key in object", at: position)

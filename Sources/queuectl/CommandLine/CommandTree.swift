@@ -1,0 +1,254 @@
+// queuectl's commands, arguments and options, with their help texts.
+// Guarantees: this tree is the single source of the parser's rules, every help text and
+// the completion scripts; the command handlers read what it declares and nothing else.
+
+/// The version `--version` prints.
+let queuectlVersion = "0.1.0"
+
+/// The root of queuectl's command tree. Its options (`--spool`, `--version`) are global.
+let queuectlCommands = CommandSpec(
+    name: "queuectl",
+    abstract: "A job queue for the command line, in which the queue is a directory.",
+    options: [
+        OptionSpec(
+            long: "spool", valueName: "dir", help: "The spool directory.",
+            defaultValue: "$QUEUECTL_SPOOL or ~/.local/share/queuectl", completion: .directory),
+        .version,
+    ],
+    subcommands: [
+        enqueueCommand,
+        workerCommand,
+        CommandSpec(
+            name: "status",
+            abstract: "Show job counts per state, live workers and metrics.",
+            options: [
+                jsonFlag("Print one JSON object."),
+                OptionSpec(long: "watch", help: "Show the status again every few seconds, until interrupted."),
+                OptionSpec(
+                    long: "interval", valueName: "seconds", help: "The seconds between two updates with --watch.",
+                    defaultValue: "2"),
+            ]),
+        CommandSpec(
+            name: "list",
+            abstract: "List jobs.",
+            discussion: "Pending jobs are listed in the order they will run.",
+            options: [
+                OptionSpec(
+                    long: "state", valueName: "state", help: "Only jobs in this state.",
+                    allowedValues: ["pending", "processing", "failed", "completed", "dead"]),
+                limitOption,
+                jsonFlag("Print a JSON array of job records."),
+            ]),
+        CommandSpec(
+            name: "show",
+            abstract: "Show a job, with its last error and output.",
+            arguments: [jobID],
+            options: [jsonFlag("Print the job record.")]),
+        CommandSpec(
+            name: "logs",
+            abstract: "Print the captured output of a job.",
+            arguments: [jobID],
+            options: [OptionSpec(long: "follow", short: "f", help: "Keep printing new output until the job ends.")]),
+        CommandSpec(
+            name: "wait",
+            abstract: "Wait until jobs have finished.",
+            discussion: "Exits with status 0 when every job completed, and 1 when one ended in the dead letter queue.",
+            arguments: [
+                ArgumentSpec(name: "id", help: "The ids of the jobs to wait for.", isOptional: true, isRepeating: true),
+            ],
+            options: [
+                OptionSpec(long: "all", help: "Wait for every job in the queue."),
+                OptionSpec(long: "timeout", valueName: "seconds", help: "Give up after this many seconds."),
+                OptionSpec(long: "quiet", help: "Print nothing; only the exit status tells."),
+            ]),
+        CommandSpec(
+            name: "dlq",
+            abstract: "List and retry the jobs in the dead letter queue.",
+            subcommands: [
+                CommandSpec(
+                    name: "list",
+                    abstract: "List dead jobs.",
+                    options: [jsonFlag("Print a JSON array of job records."), limitOption]),
+                CommandSpec(
+                    name: "retry",
+                    abstract: "Move dead jobs back to the queue, with their attempts reset to 0.",
+                    arguments: [
+                        ArgumentSpec(name: "id", help: "The ids of the jobs to retry.", isOptional: true, isRepeating: true),
+                    ],
+                    options: [OptionSpec(long: "all", help: "Retry every dead job.")]),
+            ]),
+        configCommand,
+        CommandSpec(
+            name: "reap",
+            abstract: "Return the jobs of dead workers to the queue.",
+            discussion: """
+                Every worker does this as it runs; run it by hand when no worker is running. \
+                The lost run counts as a failed attempt.
+                """),
+        CommandSpec(
+            name: "purge",
+            abstract: "Delete finished jobs.",
+            options: [
+                OptionSpec(
+                    long: "state", valueName: "state", help: "The state of the jobs to delete.",
+                    allowedValues: ["completed", "dead"], isRequired: true),
+                OptionSpec(
+                    long: "older-than", valueName: "duration",
+                    help: "Only jobs that finished longer ago than this, such as 7d, 12h or 30m."),
+            ]),
+        CommandSpec(
+            name: "quarantine",
+            abstract: "List and requeue files set aside as bad jobs.",
+            subcommands: [
+                CommandSpec(
+                    name: "list",
+                    abstract: "List the files set aside, with the reason for each.",
+                    options: [jsonFlag("Print a JSON array.")]),
+                CommandSpec(
+                    name: "requeue",
+                    abstract: "Move a file back to pending/ to be read again.",
+                    arguments: [ArgumentSpec(name: "name", help: "The file's name, as 'quarantine list' shows it.")]),
+            ]),
+        CommandSpec(
+            name: "doctor",
+            abstract: "Check the spool for problems.",
+            options: [
+                OptionSpec(long: "fix", help: "Repair what can be repaired, and tell what was done."),
+                jsonFlag("Print the findings as JSON."),
+            ]),
+        CommandSpec(
+            name: "cancel",
+            abstract: "Cancel jobs that have not started yet.",
+            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to cancel.", isRepeating: true)]),
+        CommandSpec(name: "pause", abstract: "Stop workers from starting new jobs."),
+        CommandSpec(name: "resume", abstract: "Let workers start new jobs again."),
+        CommandSpec(
+            name: "dashboard",
+            abstract: "Serve a web page that shows the queue.",
+            options: [
+                OptionSpec(long: "host", valueName: "host", help: "The address to listen on.", defaultValue: "127.0.0.1"),
+                OptionSpec(long: "port", valueName: "port", help: "The TCP port to listen on.", defaultValue: "8080"),
+            ]),
+        CommandSpec(
+            name: "completion",
+            abstract: "Print a shell completion script (bash, zsh or fish).",
+            arguments: [
+                ArgumentSpec(
+                    name: "shell", help: "The shell to complete for.",
+                    allowedValues: CompletionShell.allCases.map(\.rawValue)),
+            ],
+            examples: [
+                "source <(queuectl completion bash)",
+                "queuectl completion zsh > \"${fpath[1]}/_queuectl\"",
+                "queuectl completion fish > ~/.config/fish/completions/queuectl.fish",
+            ]),
+        CommandSpec(
+            name: CommandSpec.helpCommandName,
+            abstract: "Show subcommand help information.",
+            arguments: [
+                ArgumentSpec(name: "subcommand", help: "The command to show help for.", isOptional: true, isRepeating: true),
+            ]),
+    ])
+
+private let enqueueCommand = CommandSpec(
+    name: "enqueue",
+    abstract: "Add a job to the queue.",
+    discussion: """
+        Give the job as a JSON record, with the fields of a job file (only "command" is \
+        required), or build it with --command and the options below. With --file, each \
+        line is one JSON record; the batch is all or nothing: if one line is invalid, no \
+        job is added.
+
+        Prints the id of each job added, one a line.
+        """,
+    arguments: [ArgumentSpec(name: "json", help: "The job record as JSON.", isOptional: true)],
+    options: [
+        OptionSpec(long: "command", valueName: "command", help: "The shell command to run (with /bin/sh -c)."),
+        OptionSpec(long: "id", valueName: "id", help: "The job's id, unique in the spool.", defaultValue: "generated"),
+        OptionSpec(
+            long: "max-retries", valueName: "n", help: "Retries after the first run.",
+            defaultValue: "config max_retries, 3"),
+        OptionSpec(
+            long: "priority", valueName: "p", help: "From -1000 to 1000; lower runs first.", defaultValue: "0"),
+        OptionSpec(
+            long: "run-at", valueName: "time",
+            help: "Do not start before this ISO-8601 time, such as 2026-11-22T15:30:00Z."),
+        OptionSpec(long: "delay", valueName: "seconds", help: "Do not start before this many seconds from now."),
+        OptionSpec(
+            long: "timeout", valueName: "seconds",
+            help: "Kill the run after this many seconds; that counts as a failure.",
+            defaultValue: "config timeout_sec, none"),
+        OptionSpec(
+            long: "cwd", valueName: "dir", help: "The directory to run in.",
+            defaultValue: "the current directory", completion: .directory),
+        OptionSpec(
+            long: "env", valueName: "name=value", help: "Set a variable in the run's environment; repeatable.",
+            isRepeating: true),
+        OptionSpec(
+            long: "after", valueName: "id", help: "Run only after this job has completed; repeatable.",
+            isRepeating: true),
+        OptionSpec(long: "unique", help: "If a job with this id exists, add nothing and print its id."),
+        OptionSpec(
+            long: "file", short: "f", valueName: "file",
+            help: "Add the jobs of a JSON Lines file; - reads standard input.", completion: .file),
+    ],
+    examples: [
+        #"queuectl enqueue '{"id":"job1","command":"echo hi","max_retries":2}'"#,
+        "queuectl enqueue --command 'make test' --priority -10 --delay 60",
+        "queuectl enqueue --file jobs.jsonl",
+    ])
+
+private let workerCommand = CommandSpec(
+    name: "worker",
+    abstract: "Start or stop the workers that run jobs.",
+    subcommands: [
+        CommandSpec(
+            name: "start",
+            abstract: "Start workers in the foreground.",
+            discussion: """
+                They run until SIGTERM, SIGINT (Ctrl-C) or 'queuectl worker stop', and each \
+                lets its running job finish first.
+                """,
+            options: [
+                OptionSpec(long: "count", valueName: "n", help: "The number of workers.", defaultValue: "1"),
+                OptionSpec(long: "detach", help: "Start them in the background, print their process ids and return."),
+            ]),
+        CommandSpec(
+            name: "stop",
+            abstract: "Stop the running workers, and wait until they have exited.",
+            discussion: "Each worker lets its running job finish, unless the timeout passes or --now is given.",
+            options: [
+                OptionSpec(
+                    long: "timeout", valueName: "seconds",
+                    help: "How long to wait for running jobs before killing them and returning them to the queue.",
+                    defaultValue: "30"),
+                OptionSpec(long: "now", help: "Kill the running jobs at once and return them to the queue."),
+            ]),
+    ])
+
+private let configCommand = CommandSpec(
+    name: "config",
+    abstract: "Show or change the settings of the spool.",
+    discussion: "Keys may be written with - or _: max-retries is max_retries.",
+    subcommands: [
+        CommandSpec(
+            name: "list", abstract: "Print every setting.",
+            options: [jsonFlag("Print one JSON object.")]),
+        CommandSpec(
+            name: "get", abstract: "Print one setting.",
+            arguments: [ArgumentSpec(name: "key", help: "The setting, such as max_retries.")]),
+        CommandSpec(
+            name: "set", abstract: "Change one setting.",
+            arguments: [
+                ArgumentSpec(name: "key", help: "The setting, such as max_retries."),
+                ArgumentSpec(name: "value", help: "Its new value."),
+            ]),
+    ])
+
+private let jobID = ArgumentSpec(name: "id", help: "The job's id.")
+
+private let limitOption = OptionSpec(long: "limit", valueName: "n", help: "Show at most this many jobs.")
+
+private func jsonFlag(_ help: String) -> OptionSpec {
+    OptionSpec(long: "json", help: help)
+}

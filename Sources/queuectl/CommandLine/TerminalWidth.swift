@@ -1,0 +1,24 @@
+// The width that help text is wrapped to.
+// Guarantees: $COLUMNS when set (it overrides the terminal, as environ(7) and
+// argument-parser say), else the width of the terminal on stdout, else 80; never below 40.
+
+import Glibc
+
+/// The number of columns to wrap help text to.
+func terminalWidth() -> Int {
+    let width = columnsFromEnvironment() ?? columnsOfStandardOutput() ?? 80
+    return max(width, 40)
+}
+
+private func columnsFromEnvironment() -> Int? {
+    guard let value = getenv("COLUMNS"), let columns = Int(String(cString: value)), columns > 0 else {
+        return nil
+    }
+    return columns
+}
+
+private func columnsOfStandardOutput() -> Int? {
+    var size = winsize()
+    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
+}

@@ -1,0 +1,101 @@
+// enqueue: one job from JSON or flags, or a JSON Lines batch from a file or stdin.
+// Flags given with a JSON record override its fields; everything is validated before any write.
+
+import QueueCore
+
+enum EnqueueCommand {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+        let defaults = spool.jobDefaults(cwd: CurrentProcess.workingDirectory)
+        let jobs: [NewJob]
+        if let file = command.value("file") {
+            if !command.positionals.isEmpty { throw command.usageError("Give jobs either as a <json> argument or with --file, not both.") }
+            for flag in ["command", "id", "run-at", "delay"] where command.value(flag) != nil {
+                throw command.usageError("'--\(flag)' cannot be used with '--file'; put the field in each line instead.")
+            }
+            jobs = try spool.decodeBatch(try readInput(file), defaults: defaults)
+        } else {
+            var object: JSONObject
+            if let text = command.positionals.first {
+                if command.value("command") != nil {
+                    throw command.usageError("Give the job either as <json> or with --command, not both.")
+                }
+                let value: JSONValue
+                do { value = try parseJSON(text) } catch { throw QueueError.malformedJSON(error.description) }
+                guard let parsed = value.objectValue else {
+                    throw QueueError.invalidJob([FieldProblem("job", "must be a JSON object such as {\"command\": \"echo hi\"}, got \(value.typeName)")])
+                }
+                object = parsed
+            } else if let shellCommand = command.value("command") {
+                object = JSONObject()
+                object["command"] = .string(shellCommand)
+            } else {
+                throw command.usageError("Missing expected argument '<json>' (or give '--command <command>').")
+            }
+            try applyFlags(command, to: &object, now: defaults.now)
+            jobs = [try spool.decodeNewJob(.object(object), defaults: defaults)]
+        }
+        for outcome in try spool.enqueue(jobs) { Console.out(outcome.id.rawValue) }
+        return 0
+    }
+
+    /// Writes the flags into the record's fields, so one validation covers both forms.
+    static func applyFlags(_ command: ParsedCommand, to object: inout JSONObject, now: Timestamp) throws {
+        if let id = command.value("id") { object["id"] = .string(id) }
+        if let retries = try command.int("max-retries") { object["max_retries"] = .number(JSONNumber(retries)) }
+        if let priority = try command.int("priority") { object["priority"] = .number(JSONNumber(priority)) }
+        if let timeout = command.value("timeout") {
+            guard let seconds = parseDuration(timeout), seconds > 0 else {
+                throw command.invalidValue("timeout", reason: "expected seconds greater than 0, such as 30 or 5m")
+            }
+            object["timeout_sec"] = .number(JSONNumber(seconds))
+        }
+        if command.value("run-at") != nil && command.value("delay") != nil {
+            throw command.usageError("Give either '--run-at' or '--delay', not both.")
+        }
+        if let runAt = command.value("run-at") {
+            guard let time = Timestamp(iso8601: runAt) else {
+                throw command.invalidValue("run-at", reason: "expected an ISO-8601 time such as 2026-11-22T15:30:00Z")
+            }
+            object["run_at"] = .string(time.iso8601)
+        }
+        if let delay = command.value("delay") {
+            guard let seconds = parseDuration(delay) else {
+                throw command.invalidValue("delay", reason: "expected seconds such as 30, 90s, 5m or 1h")
+            }
+            object["run_at"] = .string(now.adding(seconds: seconds).iso8601)
+        }
+        if let cwd = command.value("cwd") { object["cwd"] = .string(cwd) }
+        let env = command.values("env")
+        if !env.isEmpty {
+            var variables = object["env"]?.objectValue ?? JSONObject()
+            for pair in env {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw command.invalidValue("env", reason: "expected NAME=value")
+                }
+                variables[String(pair[..<equals])] = .string(String(pair[pair.index(after: equals)...]))
+            }
+            object["env"] = .object(variables)
+        }
+        let after = command.values("after")
+        if !after.isEmpty {
+            object["after"] = .array((object["after"]?.arrayValue ?? []) + after.map { .string($0) })
+        }
+        if command.flag("unique") { object["unique"] = .bool(true) }
+    }
+
+    /// The bytes of a file, or of stdin for "-".
+    static func readInput(_ path: String) throws -> [UInt8] {
+        do {
+            if path == "-" { return try FileDescriptor.standardInput.readAll(limit: 1 << 30, path: "stdin") }
+            return try FileDescriptor.open(path, O_RDONLY).closeAfter { file throws(SystemError) in
+                try file.readAll(limit: 1 << 30, path: path)
+            }
+        } catch {
+            throw QueueError.system(error)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

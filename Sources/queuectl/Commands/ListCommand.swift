@@ -1,0 +1,132 @@
+// list, dlq list, show, logs: reading jobs back, for people (tables) and scripts (--json).
+
+import QueueCore
+
+enum ListCommand {
+    static func list(_ command: ParsedCommand, spool: Spool, state fixed: JobState?) throws -> Int32 {
+        var states = JobState.allCases
+        if let fixed {
+            states = [fixed]
+        } else if let text = command.value("state") {
+            guard let state = JobState(argument: text) else {
+                throw command.invalidValue("state", reason: "expected one of pending, processing, failed, completed, dead")
+            }
+            states = [state]
+        }
+        let limit = try command.int("limit")
+        if let limit, limit < 0 { throw command.invalidValue("limit", reason: "expected 0 or more") }
+        var records: [JobRecord] = []
+        for state in states {
+            records += spool.list(state, limit: limit.map { $0 - records.count })
+            if let limit, records.count >= limit { break }
+        }
+        if command.flag("json") {
+            Console.out(encodeJSON(.array(records.map(\.json)), pretty: true))
+            return 0
+        }
+        if records.isEmpty {
+            Console.out(fixed == .dead ? "The dead letter queue is empty." : "No jobs.")
+            return 0
+        }
+        let now = Timestamp.now()
+        var table = Table("ID", "STATE", "TRIES", "PRI", "WHEN", "COMMAND")
+        for record in records {
+            table.add(record.id.rawValue, Style.of(record.state).apply(record.state.rawValue),
+                      "\(record.attempts)/\(record.maxRetries + 1)", String(record.priority),
+                      when(record, now: now), truncated(record.command, 50))
+        }
+        Console.out(table.rendered())
+        return 0
+    }
+
+    /// A short phrase for when a job runs or ran.
+    static func when(_ record: JobRecord, now: Timestamp) -> String {
+        switch record.state {
+        case .pending:
+            if !record.after.isEmpty { return "after " + record.after.map(\.rawValue).joined(separator: ",") }
+            return record.runAt > now ? "runs \(formatRelative(record.runAt, now: now))" : "waiting \(formatDuration(now.secondsSince(record.runAt)))"
+        case .processing:
+            return "running \(formatDuration(now.secondsSince(record.startedAt ?? now)))"
+        case .failed:
+            return "retry \(formatRelative(record.nextRunAt ?? now, now: now))"
+        case .completed, .dead:
+            return formatRelative(record.finishedAt ?? record.updatedAt, now: now)
+        }
+    }
+
+    static func show(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+        let (location, record) = try spool.job(command.positionals[0])
+        if command.flag("json") {
+            Console.json(record.json)
+            return 0
+        }
+        let now = Timestamp.now()
+        var table = Table("FIELD", "VALUE")
+        table.header = []
+        var rows: [(String, String)] = [
+            ("id", record.id.rawValue),
+            ("state", Style.of(record.state).apply(record.state.rawValue) + "  (" + location.state.folder + "/" + location.name.text + ")"),
+            ("command", record.command),
+            ("attempts", "\(record.attempts) of \(record.maxRetries + 1)"),
+            ("priority", String(record.priority)),
+            ("run at", "\(record.runAt.iso8601) (\(formatRelative(record.runAt, now: now)))"),
+            ("created", "\(record.createdAt.iso8601) (\(formatRelative(record.createdAt, now: now)))"),
+        ]
+        if let timeout = record.timeoutSeconds { rows.append(("timeout", formatDuration(timeout))) }
+        if let cwd = record.cwd { rows.append(("cwd", cwd)) }
+        for (name, value) in record.environment { rows.append(("env", "\(name)=\(value)")) }
+        if !record.after.isEmpty { rows.append(("after", record.after.map(\.rawValue).joined(separator: ", "))) }
+        if let worker = record.worker { rows.append(("worker", worker)) }
+        if let started = record.startedAt { rows.append(("started", "\(started.iso8601) (\(formatRelative(started, now: now)))")) }
+        if let finished = record.finishedAt { rows.append(("finished", "\(finished.iso8601) (\(formatRelative(finished, now: now)))")) }
+        if let duration = record.durationSeconds { rows.append(("duration", formatDuration(duration))) }
+        if let exit = record.exitCode { rows.append(("exit code", String(exit))) }
+        if let next = record.nextRunAt, record.state == .failed { rows.append(("next run", "\(next.iso8601) (\(formatRelative(next, now: now)))")) }
+        if let error = record.lastError { rows.append(("last error", Style.red.apply(error))) }
+        let labelWidth = rows.map(\.0.count).max() ?? 0
+        var lines = rows.map { $0.0 + ":" + String(repeating: " ", count: labelWidth - $0.0.count + 2) + $0.1 }
+        let tail = spool.logTail(record.id, lines: 10)
+        if !tail.isEmpty {
+            lines.append("")
+            lines.append(Style.bold.apply("output (last \(tail.count) lines; 'queuectl logs \(record.id)' for all):"))
+            lines += tail.map { "  " + $0 }
+        }
+        Console.out(lines.joined(separator: "\n"))
+        return 0
+    }
+
+    static func logs(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+        let (_, record) = try spool.job(command.positionals[0])
+        let path = spool.logs + "/" + record.id.rawValue + ".log"
+        var offset = 0
+        func printNew() -> Bool {
+            guard let bytes = try? Spool.readRegularFile(path, limit: 1 << 30) else { return false }
+            if bytes.count < offset { offset = 0 }  // the log was trimmed: start again from its tail
+            guard bytes.count > offset else { return false }
+            try? FileDescriptor.standardOutput.writeAll(bytes[offset...])
+            offset = bytes.count
+            return true
+        }
+        if !printNew() && !command.flag("follow") && !FileSystem.exists(path) {
+            Console.error("No output captured for job '\(record.id)' yet.")
+            return 0
+        }
+        guard command.flag("follow") else { return 0 }
+        // Follow until the job is no longer pending, processing or failed and the log is drained.
+        while true {
+            let state = spool.locate(record.id)?.state
+            if printNew() { continue }
+            if state == nil || state!.isFinal { return 0 }
+            CurrentProcess.sleep(milliseconds: 100)
+        }
+    }
+}
+
+extension Spool {
+    /// The last `lines` lines of a job's captured output.
+    func logTail(_ id: JobID, lines: Int) -> [String] {
+        guard let bytes = try? Spool.readRegularFile(logs + "/" + id.rawValue + ".log", limit: 1 << 30) else { return [] }
+        let text = String(decoding: bytes.suffix(64 * 1024), as: UTF8.self)
+        return Array(text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast(text.hasSuffix("\n") ? 1 : 0).suffix(lines))
+    }
+}

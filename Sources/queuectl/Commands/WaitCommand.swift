@@ -1,0 +1,49 @@
+// wait: blocks until jobs end. Exit 0 when all completed, 1 when any is dead, 124 on --timeout.
+
+import QueueCore
+
+enum WaitCommand {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+        let timeout = try command.double("timeout")
+        let deadline = timeout.map { CurrentProcess.monotonicMicroseconds + Int64($0 * 1_000_000) }
+        let all = command.flag("all")
+        if all && !command.positionals.isEmpty { throw command.usageError("Give job ids or '--all', not both.") }
+        if !all && command.positionals.isEmpty { throw command.usageError("Missing expected argument '<id> ...' (or give '--all').") }
+        var ids: [JobID] = []
+        for text in command.positionals {
+            guard let id = JobID(rawValue: text), spool.locate(id) != nil else { throw QueueError.unknownJob(text) }
+            ids.append(id)
+        }
+        let showProgress = !command.flag("quiet") && CurrentProcess.isTerminal(.standardError)
+        while true {
+            var done = 0, dead = 0, open = 0
+            if all {
+                let status = spool.status()
+                open = (status.counts[.pending] ?? 0) + (status.counts[.processing] ?? 0) + (status.counts[.failed] ?? 0)
+                dead = 0
+            } else {
+                for id in ids {
+                    switch spool.locate(id)?.state {
+                    case .completed: done += 1
+                    case .dead: dead += 1
+                    case nil: throw QueueError.unknownJob(id.rawValue)
+                    default: open += 1
+                    }
+                }
+            }
+            if showProgress {
+                let text = all ? "\(open) open" : "\(done)/\(ids.count) done, \(dead) dead"
+                try? FileDescriptor.standardError.writeAll("\r\(text)\u{1B}[K")
+            }
+            if open == 0 {
+                if showProgress { try? FileDescriptor.standardError.writeAll("\n") }
+                return dead > 0 ? 1 : 0
+            }
+            if let deadline, CurrentProcess.monotonicMicroseconds > deadline {
+                if showProgress { try? FileDescriptor.standardError.writeAll("\n") }
+                throw QueueError.timedOut("after \(formatDuration(timeout!)): \(open) job(s) not finished")
+            }
+            CurrentProcess.sleep(milliseconds: 50)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+// queuectl: parses the command line, runs one command, maps its error to an exit status.
+// Everything about the queue itself lives in QueueCore.
+
+import QueueCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+Signals.ignoreBrokenPipe()
+let width = terminalWidth()
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    switch try parseArguments(arguments, root: queuectlCommands, terminalWidth: width) {
+    case .help(let text):
+        Console.out(text)
+    case .version:
+        Console.out(queuectlVersion)
+    case .run(let command):
+        exit(try Commands.run(command))
+    }
+} catch let error as UsageError {
+    Console.error(error.render(root: queuectlCommands))
+    exit(2)
+} catch let error as QueueError {
+    Console.error("Error: " + error.description.replacing("\n", with: "\n       "))
+    exit(error.exitCode)
+} catch {
+    Console.error("Error: \(error)")
+    exit(1)
+}
+exit(0)
