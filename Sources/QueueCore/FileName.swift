@@ -43,6 +43,14 @@ public struct FileName: Sendable, Hashable, Comparable {
         return FileName(state: state, id: id, priority: 0, due: nil, worker: nil, text: "\(id).json")
     }
 
+    /// A file dropped into pending/ by another program as `ID.json`, not yet adopted.
+    public static func dropped(id: JobID) -> FileName {
+        FileName(state: .pending, id: id, priority: 0, due: nil, worker: nil, text: "\(id).json")
+    }
+
+    /// True for a dropped file's name (see `dropped(id:)`): it is not claimable until adopted.
+    public var isDrop: Bool { state == .pending && due == nil }
+
     /// The name a record gets in its state's folder.
     public static func make(for record: JobRecord, worker: String? = nil) -> FileName {
         switch record.state {

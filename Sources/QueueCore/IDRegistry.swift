@@ -60,6 +60,8 @@ extension Spool {
         }
         let claimPrefix = id.rawValue + "@"
         if let claim = firstName(in: .processing, where: { $0.hasPrefix(claimPrefix) }) { return claim }
+        let drop = FileName.dropped(id: id)
+        if FileSystem.exists(path(drop)) { return JobLocation(name: drop) }
         guard hint != nil else { return nil }
         let suffix = "-" + id.rawValue + ".json"
         for state in [JobState.pending, .failed, .processing] {
@@ -92,9 +94,13 @@ extension Spool {
         guard let id = JobID(rawValue: idText) else { throw .unknownJob(idText) }
         for _ in 0..<3 {  // the job may move between locating and reading it
             guard let location = locate(id) else { break }
+            if location.name.isDrop {
+                if let record = droppedRecord(location.name.text) { return (location, record) }
+                continue
+            }
             do {
                 return (location, try readJob(location.name))
-            } catch QueueError.system(let error) where error.isNotFound {
+            } catch .system(let error) where error.isNotFound {
                 continue
             }
         }

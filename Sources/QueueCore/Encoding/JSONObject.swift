@@ -1,10 +1,12 @@
 // JSONObject: the members of a JSON object, in insertion order.
-// Guarantees: keys are unique; iteration and encoding follow insertion order; replacing a
-// value keeps its position; lookups are linear for small objects and hashed for large ones.
+// Guarantees: keys are unique, compared byte for byte as RFC 8259 says (not by Unicode
+// canonical equivalence as Swift's String == does); iteration and encoding follow insertion
+// order; replacing a value keeps its position; large objects get a hash index.
 
 /// An insertion-ordered map from keys to JSON values.
 ///
 /// Equality ignores order (JSON objects are unordered); encoding and iteration keep it.
+/// Keys match when their UTF-8 bytes are equal: "é" (U+00E9) and "e\u{301}" are two keys.
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: JSONValue)
 
@@ -13,7 +15,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     private var entries: [Element]
     /// Key → position in `entries`; nil while the object is small.
-    private var positions: [String: Int]?
+    private var positions: [JSONKey: Int]?
 
     /// An empty object.
     public init() {
@@ -101,17 +103,17 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     mutating func appendNewMember(_ key: String, _ value: JSONValue) {
         entries.append((key: key, value: value))
         if positions != nil {
-            positions![key] = entries.count - 1
+            positions![JSONKey(key)] = entries.count - 1
         } else if entries.count > Self.indexThreshold {
-            var index = [String: Int](minimumCapacity: entries.count * 2)
-            for (position, entry) in entries.enumerated() { index[entry.key] = position }
+            var index = [JSONKey: Int](minimumCapacity: entries.count * 2)
+            for (position, entry) in entries.enumerated() { index[JSONKey(entry.key)] = position }
             positions = index
         }
     }
 
     private func position(of key: String) -> Int? {
-        if let positions { return positions[key] }
-        for position in entries.indices where entries[position].key == key {
+        if let positions { return positions[JSONKey(key)] }
+        for position in entries.indices where JSONKey.areEqual(entries[position].key, key) {
             return position
         }
         return nil
@@ -120,9 +122,40 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     private mutating func remove(at position: Int) {
         let removed = entries.remove(at: position)
         guard positions != nil else { return }
-        positions!.removeValue(forKey: removed.key)
+        positions!.removeValue(forKey: JSONKey(removed.key))
         for later in position..<entries.count {
-            positions![entries[later].key] = later
+            positions![JSONKey(entries[later].key)] = later
         }
+    }
+}
+
+/// An object key that hashes and compares by its UTF-8 bytes.
+struct JSONKey: Hashable {
+    let string: String
+
+    init(_ string: String) {
+        self.string = string
+    }
+
+    static func == (lhs: JSONKey, rhs: JSONKey) -> Bool {
+        areEqual(lhs.string, rhs.string)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var string = string
+        string.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Byte-wise equality, with the length compared first (it is stored, so that is cheap).
+    static func areEqual(_ lhs: String, _ rhs: String) -> Bool {
+        let left = lhs.utf8
+        let right = rhs.utf8
+        guard left.count == right.count else { return false }
+        let result = left.withContiguousStorageIfAvailable { leftBytes in
+            right.withContiguousStorageIfAvailable { rightBytes in
+                leftBytes.elementsEqual(rightBytes)
+            }
+        }
+        return (result ?? nil) ?? left.elementsEqual(right)
     }
 }

@@ -47,6 +47,10 @@ struct JSONByteParser {
     private var position = 0
     /// Reused for strings that contain escapes, so that each one does not allocate anew.
     private var scratch: [UInt8] = []
+    /// Key hashes of the objects being parsed, innermost last (see `parseObject`).
+    private var keyHashes: [UInt64] = []
+    /// Objects up to this many members check duplicates by hash; larger ones by their index.
+    private static let hashedKeyLimit = 32
 
     init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
         self.bytes = bytes
@@ -107,6 +111,10 @@ struct JSONByteParser {
             return JSONObject()
         }
         var object = JSONObject(minimumCapacity: 16)
+        // This object's key hashes sit on top of `keyHashes` (nested objects push above them
+        // and are done before this one goes on), so the duplicate check compares integers.
+        let hashBase = keyHashes.count
+        defer { keyHashes.removeSubrange(hashBase...) }
         while true {
             guard position < end else {
                 throw error("unexpected end of input; expected a string key in object", at: position)
@@ -118,8 +126,11 @@ struct JSONByteParser {
                 throw error("expected a string key in double quotes, found \(describeByte(at: position))", at: position)
             }
             let keyOffset = position
-            let key = try parseString()
-            if object.contains(key: key) {
+            let (key, hash) = try parseKey()
+            let isDuplicate = object.count < Self.hashedKeyLimit
+                ? keyHashes[hashBase...].contains(hash) && object.contains(key: key)
+                : object.contains(key: key)  // large objects have their own hash index
+            if isDuplicate {
                 throw error("duplicate key \(quoted(key)) in object", at: keyOffset)
             }
             skipWhitespace()
@@ -130,6 +141,7 @@ struct JSONByteParser {
             skipWhitespace()
             let value = try parseValue(depth: depth)
             object.appendNewMember(key, value)
+            if object.count <= Self.hashedKeyLimit { keyHashes.append(hash) }
             skipWhitespace()
             guard position < end else {
                 throw error("unexpected end of input; expected ',' or '}' after object member", at: position)
@@ -213,20 +225,56 @@ struct JSONByteParser {
 
     // MARK: Strings
 
-    /// Parses a string starting at its opening quote. Plain strings (no escapes) are made
-    /// straight from the input bytes; strings with escapes go through `scratch`.
+    /// Where the decoded bytes of a string are: still in the input (no escapes), or in `scratch`.
+    private enum ScannedString {
+        case inPlace(Range<Int>)
+        case inScratch
+    }
+
+    /// Parses a string value.
     private mutating func parseString() throws(JSONSyntaxError) -> String {
+        switch try scanString() {
+        case .inPlace(let range):
+            return makeString(range)
+        case .inScratch:
+            return String(decoding: scratch, as: UTF8.self)
+        }
+    }
+
+    /// Parses an object key, with a hash of its decoded bytes for the duplicate check.
+    private mutating func parseKey() throws(JSONSyntaxError) -> (key: String, hash: UInt64) {
+        switch try scanString() {
+        case .inPlace(let range):
+            return (makeString(range), Self.hash(UnsafeBufferPointer(rebasing: bytes[range])))
+        case .inScratch:
+            let hash = scratch.withUnsafeBufferPointer { Self.hash($0) }
+            return (String(decoding: scratch, as: UTF8.self), hash)
+        }
+    }
+
+    /// FNV-1a: cheap, and plenty to tell keys apart before comparing them in full.
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    /// Checks and decodes a string starting at its opening quote. Plain strings (no escapes)
+    /// stay where they are in the input; strings with escapes are decoded into `scratch`.
+    private mutating func scanString() throws(JSONSyntaxError) -> ScannedString {
         let openingQuote = position
         position += 1
         let start = position
         while position < end {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                let string = makeString(start..<position)
                 position += 1
-                return string
+                return .inPlace(start..<position - 1)
             } else if byte == UInt8(ascii: "\\") {
-                return try parseStringWithEscapes(prefix: start..<position, openingQuote: openingQuote)
+                try scanStringWithEscapes(prefix: start..<position, openingQuote: openingQuote)
+                return .inScratch
             } else if byte < 0x20 {
                 throw controlCharacterError(byte)
             } else if byte < 0x80 {
@@ -238,14 +286,14 @@ struct JSONByteParser {
         throw error("unterminated string", at: openingQuote)
     }
 
-    private mutating func parseStringWithEscapes(prefix: Range<Int>, openingQuote: Int) throws(JSONSyntaxError) -> String {
+    private mutating func scanStringWithEscapes(prefix: Range<Int>, openingQuote: Int) throws(JSONSyntaxError) {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[prefix]))
         while position < end {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
-                return String(decoding: scratch, as: UTF8.self)
+                return
             } else if byte == UInt8(ascii: "\\") {
                 try parseEscape()
             } else if byte < 0x20 {

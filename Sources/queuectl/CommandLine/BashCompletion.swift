@@ -104,7 +104,7 @@ func bashCompletionScript(_ root: CommandInTree) -> String {
                 _\(name)_complete_value "$(_\(name)_option_value "$path" "$value_of")"
             elif ! $ended && [[ $cur == -* ]]; then
                 _\(name)_reply -W "${options[*]}"
-            elif ((${#subcommands[@]})); then
+            elif ! $ended && ((${#subcommands[@]})); then
                 _\(name)_reply -W "${subcommands[*]}"
             elif ((${#given[@]} < ${#arguments[@]})); then
                 _\(name)_complete_value "${arguments[${#given[@]}]}"

@@ -91,9 +91,14 @@ private func zshOptionSpec(_ option: OptionSpec) -> String {
 }
 
 /// `:id:`, `::json:` (optional) or `*:id:` (repeating), with the value's completion.
+/// A value with nothing to offer is described only while the word does not start with `-`,
+/// so that options still complete in its place.
 private func zshArgumentSpec(_ argument: ArgumentSpec) -> String {
     let prefix = argument.isRepeating ? "*:" : argument.isOptional ? "::" : ":"
-    return (prefix + zshEscaped(argument.name) + ":" + zshAction(argument.valueCompletion)).shellQuoted
+    let name = zshEscaped(argument.name)
+    let completion = argument.valueCompletion
+    let action = completion == .none ? #"_guard "^-*" \#(name)"# : zshAction(completion)
+    return (prefix + name + ":" + action).shellQuoted
 }
 
 /// The `_arguments` action that completes a value.

@@ -9,6 +9,7 @@ enum Commands {
             Console.out(try completionScript(shell: command.positionals.first ?? "", root: queuectlCommands))
             return 0
         }
+        if command.path == ["demo"] { return try DemoCommand.run(command) }
         let spool = try Spool.open(Spool.defaultPath(option: command.value("spool")))
         switch command.path {
         case ["enqueue"]: return try EnqueueCommand.run(command, spool: spool)
