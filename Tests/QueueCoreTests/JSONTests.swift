@@ -197,8 +197,26 @@ private func syntaxError(bytes: [UInt8], sourceLocation: SourceLocation = #_sour
         // Large objects use the hash index; duplicates must still be caught.
         let members = (0..<100).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
         #expect(syntaxError("{\(members),\"k42\":0}")?.message == #"duplicate key "k42" in object"#)
-        // The same key in different objects is fine.
+        // The same key in different objects is fine, nested or not.
         #expect(throws: Never.self) { try parseJSON(#"[{"a":1},{"a":2}]"#) }
+        #expect(throws: Never.self) { try parseJSON(#"{"a":{"x":1,"y":{"x":2}},"x":3,"y":4}"#) }
+        // A duplicate after a nested object is still seen.
+        #expect(syntaxError(#"{"a":{"x":1},"b":2,"a":3}"#)?.message == #"duplicate key "a" in object"#)
+        // Escaped and plain spellings of one key are the same key.
+        #expect(syntaxError(#"{"a":1,"\u0061":2}"#)?.message == #"duplicate key "a" in object"#)
+        #expect(syntaxError(#"{"\n":1,"\u000a":2}"#)?.message == #"duplicate key "\n" in object"#)
+    }
+
+    @Test func keysAreComparedByteForByte() throws {
+        // "é" precomposed and decomposed are equal as Swift Strings, but distinct JSON keys.
+        let object = try #require(try parseJSON(#"{"\u00e9":1,"e\u0301":2}"#).objectValue)
+        #expect(object.count == 2)
+        #expect(object["\u{e9}"] == 1)
+        #expect(object["e\u{301}"] == 2)
+        var built = JSONObject()
+        built["\u{e9}"] = 1
+        built["e\u{301}"] = 2
+        #expect(built.count == 2)
     }
 
     @Test func rejectsStructuralMistakes() {
@@ -382,6 +400,9 @@ private func syntaxError(bytes: [UInt8], sourceLocation: SourceLocation = #_sour
         #expect(JSONValue(Double.nan) == .null)
         #expect(JSONValue(2.5) == .number(JSONNumber(2.5)))
         #expect(JSONValue(7).intValue == 7)
+        // Integer literals take the integer path, so large ones stay exact.
+        #expect(JSONValue(9_007_199_254_740_993) == .number(JSONNumber("9007199254740993")!))
+        #expect(JSONNumber(9_007_199_254_740_993).text == "9007199254740993")
         // Every double makes text that the parser accepts and reads back exactly.
         for double in [0.1, 1.0 / 3, 1e22, 1e23, .leastNonzeroMagnitude, 1.7976931348623157e308, -123.456, 9007199254740994] {
             let number = JSONNumber(double)

@@ -74,8 +74,9 @@ private let durationUnits: [String: Double] = {
 
 /// Formats seconds in a short human form, at most two units, lower parts truncated:
 /// `0.25` → "250ms", `1.25` → "1.2s", `45` → "45s", `185` → "3m5s", `7380` → "2h3m",
-/// `352800` → "4d2h", `0` → "0s". Negative durations get a leading "-".
-/// The result is readable back by `parseDuration` (except for the sign).
+/// `352800` → "4d2h", `0` → "0s". Negative durations get a leading "-", infinity is
+/// "forever" and NaN "?". For finite, non-negative input the result reads back with
+/// `parseDuration` (to within the truncated part).
 public func formatDuration(_ seconds: Double) -> String {
     if seconds.isNaN { return "?" }
     if seconds < 0 { return "-" + formatDuration(-seconds) }

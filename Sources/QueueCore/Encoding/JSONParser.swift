@@ -9,8 +9,8 @@
 /// Parses one JSON document (UTF-8 bytes).
 ///
 /// - Parameters:
-///   - bytes: the document; contiguous collections (`[UInt8]`, `ArraySlice`, `Data`-like
-///     buffers, `String.UTF8View` of a native string) are read in place, others are copied once.
+///   - bytes: the document; contiguous collections (`[UInt8]`, `ArraySlice<UInt8>`, the
+///     `utf8` view of a native string) are read in place, others are copied once.
 ///   - maximumDepth: how many arrays/objects may nest (a top-level array is depth 1).
 /// - Throws: `JSONSyntaxError` naming the first problem and where it is.
 public func parseJSON(_ bytes: some Collection<UInt8>, maximumDepth: Int = 64) throws(JSONSyntaxError) -> JSONValue {
@@ -290,21 +290,25 @@ struct JSONByteParser {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[prefix]))
         while position < end {
+            // Copy each run of plain characters in one append.
+            let runStart = position
+            while position < end {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                position = byte < 0x80 ? position + 1 : try endOfUTF8Sequence(at: position)
+            }
+            if runStart < position {
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
+            }
+            guard position < end else { break }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
                 return
             } else if byte == UInt8(ascii: "\\") {
                 try parseEscape()
-            } else if byte < 0x20 {
-                throw controlCharacterError(byte)
-            } else if byte < 0x80 {
-                scratch.append(byte)
-                position += 1
             } else {
-                let sequenceEnd = try endOfUTF8Sequence(at: position)
-                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<sequenceEnd]))
-                position = sequenceEnd
+                throw controlCharacterError(byte)
             }
         }
         throw error("unterminated string", at: openingQuote)

@@ -26,6 +26,11 @@ public enum JSONValue: Sendable, Equatable {
         self = .number(JSONNumber(value))
     }
 
+    /// A number from an `Int` (this overload makes `JSONValue(42)` pick `Int`, not `Double`).
+    public init(_ value: Int) {
+        self = .number(JSONNumber(value))
+    }
+
     /// The string, if this is a string.
     public var stringValue: String? {
         if case .string(let value) = self { return value }

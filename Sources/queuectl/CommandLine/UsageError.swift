@@ -59,7 +59,8 @@ extension UsageError {
             return UsageError(message: "\(values.count) unexpected arguments: \(list)", commandPath: command.path)
         }
         var message = "Unexpected argument '\(values[0])'"
-        if let suggestion = closestMatch(to: values[0], among: command.command.subcommands.map(\.name)) {
+        if let suggestion = closestMatch(to: values[0], among: command.command.subcommands.map(\.name)),
+           suggestion != values[0] {
             message += ". Did you mean '\(suggestion)'?"
         }
         return UsageError(message: message, commandPath: command.path)
