@@ -180,7 +180,9 @@ extension Spool {
     public func transfer(_ record: JobRecord, from name: FileName) throws(SystemError) -> FileName {
         let target = FileName.make(for: record)
         try move(name, to: target)
-        try syncFolders([target.state, name.state])
+        // One fsync of the target folder: ext4 and XFS journal both sides of a rename in one
+        // transaction, so this also makes the departure from the source folder durable.
+        try syncFolders([target.state])
         if target.state == .pending || target.state == .failed { updateHint(record.id, to: target) }
         return target
     }

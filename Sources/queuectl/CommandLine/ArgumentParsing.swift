@@ -6,9 +6,9 @@
 enum ParseOutcome: Sendable {
     /// Run this command.
     case run(ParsedCommand)
-    /// Write this help text to stdout as it is, and exit 0.
+    /// Print this help text to stdout (followed by a newline), and exit 0.
     case help(String)
-    /// Write the version to stdout, and exit 0.
+    /// Print the version to stdout, and exit 0.
     case version
 }
 

@@ -19,13 +19,13 @@ func bashCompletionScript(_ root: CommandInTree) -> String {
         if arguments.last?.isRepeating == true { settings.append("repeats=true") }
         return "    \(command.pathKey.shellQuoted)) \(settings.joined(separator: "; ")) ;;"
     }
+    // Cases on "PATH OPTION": a global option under any path, the others under their command's.
     let globalValueCases = root.root.options.filter(\.takesValue).map { option in
-        "    \(option.dashedNames.map { "*\(" \($0)".shellQuoted)" }.joined(separator: "|"))) echo \(bashValueKind(option.valueCompletion).shellQuoted) ;;"
+        bashValueCase(option, patterns: option.dashedNames.map { "*" + " \($0)".shellQuoted })
     }
     let valueCases = commands.flatMap { command in
         command.ownOptions.filter(\.takesValue).map { option in
-            let patterns = option.dashedNames.map { "\(command.pathKey) \($0)".shellQuoted }
-            return "    \(patterns.joined(separator: "|"))) echo \(bashValueKind(option.valueCompletion).shellQuoted) ;;"
+            bashValueCase(option, patterns: option.dashedNames.map { "\(command.pathKey) \($0)".shellQuoted })
         }
     }
     return """
@@ -116,8 +116,12 @@ func bashCompletionScript(_ root: CommandInTree) -> String {
         }
 
         complete -F _\(name) \(name)
-
         """
+}
+
+/// The case arm of `_queuectl_option_value` that prints how to complete `option`'s value.
+private func bashValueCase(_ option: OptionSpec, patterns: [String]) -> String {
+    "    \(patterns.joined(separator: "|"))) echo \(bashValueKind(option.valueCompletion).shellQuoted) ;;"
 }
 
 /// The kind word `_queuectl_option_value` prints for a completion.

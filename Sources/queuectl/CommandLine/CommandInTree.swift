@@ -39,11 +39,14 @@ struct CommandInTree: Sendable {
         }
     }
 
-    /// Every command of the tree, the root first, each parent before its subcommands.
+    /// Its direct subcommands, in order.
+    var subcommands: [CommandInTree] {
+        command.subcommands.map { CommandInTree(root: root, path: path + [$0.name], command: $0) }
+    }
+
+    /// Every command of the tree from here, this one first, each parent before its subcommands.
     func commandsBelow() -> [CommandInTree] {
-        [self] + command.subcommands.flatMap {
-            CommandInTree(root: root, path: path + [$0.name], command: $0).commandsBelow()
-        }
+        [self] + subcommands.flatMap { $0.commandsBelow() }
     }
 
     var isRoot: Bool { path.isEmpty }
@@ -60,10 +63,5 @@ struct CommandInTree: Sendable {
     /// The accepted option that `name` (`--count`, `-f`) stands for.
     func option(named name: String) -> OptionSpec? {
         acceptedOptions.first { $0.dashedNames.contains(name) }
-    }
-
-    /// The accepted option whose long name is `long` (without dashes).
-    func option(long: String) -> OptionSpec? {
-        acceptedOptions.first { $0.long == long }
     }
 }

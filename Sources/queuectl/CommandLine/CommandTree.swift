@@ -1,6 +1,6 @@
 // queuectl's commands, arguments and options, with their help texts.
-// Guarantees: this tree is the single source of the parser's rules, every help text and
-// the completion scripts; the command handlers read what it declares and nothing else.
+// Guarantees: this tree is the single source of the parser's rules, of every help text
+// and of the completion scripts; abstracts are one line ending with a period.
 
 /// The version `--version` prints.
 let queuectlVersion = "0.1.0"
@@ -116,19 +116,12 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(long: "fix", help: "Repair what can be repaired, and tell what was done."),
                 jsonFlag("Print the findings as JSON."),
             ]),
-        CommandSpec(
-            name: "cancel",
-            abstract: "Cancel jobs that have not started yet.",
-            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to cancel.", isRepeating: true)]),
         CommandSpec(name: "pause", abstract: "Stop workers from starting new jobs."),
         CommandSpec(name: "resume", abstract: "Let workers start new jobs again."),
         CommandSpec(
-            name: "dashboard",
-            abstract: "Serve a web page that shows the queue.",
-            options: [
-                OptionSpec(long: "host", valueName: "host", help: "The address to listen on.", defaultValue: "127.0.0.1"),
-                OptionSpec(long: "port", valueName: "port", help: "The TCP port to listen on.", defaultValue: "8080"),
-            ]),
+            name: "demo",
+            abstract: "Run a short end-to-end demonstration on a fresh spool.",
+            discussion: "Enqueues a job that succeeds, one that fails and retries into the dead letter queue, one that times out and one scheduled a few seconds ahead; runs two workers; prints the status and the dead letter queue; stops the workers. Each step is a real queuectl command, shown as it runs. Uses a new spool in /tmp unless --spool names one (which must not exist yet)."),
         CommandSpec(
             name: "completion",
             abstract: "Print a shell completion script (bash, zsh or fish).",
@@ -187,7 +180,7 @@ private let enqueueCommand = CommandSpec(
         OptionSpec(
             long: "after", valueName: "id", help: "Run only after this job has completed; repeatable.",
             isRepeating: true),
-        OptionSpec(long: "unique", help: "If a job with this id exists, add nothing and print its id."),
+        OptionSpec(long: "unique", help: "If a job with this id already exists (in any state), add nothing, print its id and exit 0."),
         OptionSpec(
             long: "file", short: "f", valueName: "file",
             help: "Add the jobs of a JSON Lines file; - reads standard input.", completion: .file),

@@ -7,7 +7,7 @@ enum CompletionShell: String, CaseIterable, Sendable {
     case bash, zsh, fish
 }
 
-/// The completion script for `shell` (`bash`, `zsh` or `fish`), ending with a newline.
+/// The completion script for `shell` (`bash`, `zsh` or `fish`), to print followed by a newline.
 ///
 /// An unknown shell is refused with argument-parser's wording, as a mistake in the
 /// `completion <shell>` command line.

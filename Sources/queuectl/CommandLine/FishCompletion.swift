@@ -72,7 +72,6 @@ func fishCompletionScript(_ root: CommandInTree) -> String {
         end
 
         \(lines.joined(separator: "\n"))
-
         """
 }
 

@@ -1,11 +1,11 @@
 // The text of `--help`, laid out as swift-argument-parser lays it out.
 // Guarantees: sections OVERVIEW, USAGE, ARGUMENTS, OPTIONS, SUBCOMMANDS (then EXAMPLES);
-// labels at column 2, descriptions at column 26, wrapped to the width; ends with "\n".
+// labels at column 2, descriptions at column 26, wrapped to the width.
 
 /// The help of the command named by the longest prefix of `path` that names commands.
 ///
-/// Write it as it is: it ends with a newline (a blank line for a command without
-/// subcommands, as argument-parser prints it).
+/// Print it followed by a newline, as `print(_:)` does: the output is then argument-parser's,
+/// down to the blank line that ends the help of a command without subcommands.
 func renderHelp(for path: [String], root: CommandSpec, terminalWidth width: Int) -> String {
     let target = CommandInTree(root: root, longestPrefixOf: path)
     let command = target.command
@@ -29,7 +29,7 @@ func renderHelp(for path: [String], root: CommandSpec, terminalWidth width: Int)
     return "OVERVIEW: \(overview)".wrapped(to: width) + "\n\n"
         + "USAGE: \(target.usage)\n\n"
         + sections.joined(separator: "\n")
-        + seeAlso + "\n"
+        + seeAlso
 }
 
 /// A titled list of entries: `OPTIONS:` and one entry per option.

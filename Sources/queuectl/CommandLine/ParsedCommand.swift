@@ -19,7 +19,7 @@ struct ParsedCommand: Sendable {
 
     /// Whether the flag `--long` was given.
     func flag(_ long: String) -> Bool {
-        precondition(spec(long) != nil, "--\(long) is not an option of '\(path.joined(separator: " "))'")
+        precondition(spec(long) != nil, undeclared("--\(long)"))
         return givenFlags.contains(long)
     }
 
@@ -30,7 +30,7 @@ struct ParsedCommand: Sendable {
 
     /// Every value given to `--long`, in order.
     func values(_ long: String) -> [String] {
-        precondition(spec(long) != nil, "--\(long) is not an option of '\(path.joined(separator: " "))'")
+        precondition(spec(long) != nil, undeclared("--\(long)"))
         return givenValues[long] ?? []
     }
 
@@ -51,7 +51,7 @@ struct ParsedCommand: Sendable {
     /// `The value '2000' is invalid for '--priority <p>': <reason>`, for the last value given
     /// to `--long`: for checks the parser cannot make, such as a range.
     func invalidValue(_ long: String, reason: String? = nil) -> UsageError {
-        let option = spec(long)!
+        guard let option = spec(long) else { preconditionFailure(undeclared("--\(long)")) }
         return .invalidValue(
             value(long) ?? "", for: option.synopsis(name: option.longName), reason: reason,
             help: option.help, commandPath: path)
@@ -59,7 +59,9 @@ struct ParsedCommand: Sendable {
 
     /// `The value 'a/b' is invalid for '<id>': <reason>`, for the positional argument `name`.
     func invalidArgument(_ name: String, value: String, reason: String? = nil) -> UsageError {
-        let argument = arguments.first { $0.name == name }!
+        guard let argument = arguments.first(where: { $0.name == name }) else {
+            preconditionFailure(undeclared("<\(name)>"))
+        }
         return .invalidValue(value, for: argument.label, reason: reason, help: argument.help, commandPath: path)
     }
 
@@ -71,5 +73,10 @@ struct ParsedCommand: Sendable {
 
     private func spec(_ long: String) -> OptionSpec? {
         acceptedOptions.first { $0.long == long }
+    }
+
+    /// The message for a name the command does not declare: a typo in the caller's code.
+    private func undeclared(_ name: String) -> String {
+        "\(name) is not declared by the command '\(path.joined(separator: " "))'"
     }
 }

@@ -11,7 +11,7 @@ struct UsageError: Error, Sendable, Equatable {
     /// argument-parser's `Help:` line: the option or argument at fault and its help.
     var help: String? = nil
 
-    /// The full text for stderr, ending with a newline:
+    /// The full text for stderr, to print followed by a newline:
     ///
     ///     Error: Unknown option '--prority'. Did you mean '--priority'?
     ///     Usage: queuectl enqueue [<options>] [<json>]
@@ -21,7 +21,7 @@ struct UsageError: Error, Sendable, Equatable {
         return "Error: \(message)\n"
             + (help.map { "Help:  \($0)\n" } ?? "")
             + "Usage: \(command.usage)\n"
-            + "  See '\(command.fullName) \(OptionSpec.help.longName)' for more information.\n"
+            + "  See '\(command.fullName) \(OptionSpec.help.longName)' for more information."
     }
 }
 

@@ -17,7 +17,6 @@ func zshCompletionScript(_ root: CommandInTree) -> String {
         else
             compdef _\(name) \(name)
         fi
-
         """
 }
 
@@ -31,7 +30,7 @@ private func zshFunction(_ command: CommandInTree) -> String {
     } else {
         specs += command.command.arguments.map(zshArgumentSpec)
     }
-    let subcommands = command.command.subcommands.map { command.subcommand(named: $0.name)! }
+    let subcommands = command.subcommands
     guard !subcommands.isEmpty else {
         return """
             \(functionName)() {

@@ -24,6 +24,7 @@ struct Table {
                 if index == cells.count - 1 { text += cell; break }
                 text += cell + String(repeating: " ", count: widths[index] - Table.visibleWidth(cell) + 2)
             }
+            while text.hasSuffix(" ") { text.removeLast() }
             return text
         }
         return ([Style.bold.apply(line(header))] + rows.map(line)).joined(separator: "\n")

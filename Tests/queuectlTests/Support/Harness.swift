@@ -127,6 +127,18 @@ final class BackgroundProcess: @unchecked Sendable {
     }
 }
 
+/// Starts `process` with exactly `blocked` signals blocked (none by default), as a shell would:
+/// posix_spawn passes on the calling thread's mask, and the test runner's threads block signals.
+func launch(_ process: Process, blocked: [Int32] = []) throws {
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    for signal in blocked { sigaddset(&mask, signal) }
+    var saved = sigset_t()
+    pthread_sigmask(SIG_SETMASK, &mask, &saved)
+    defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+    try process.run()
+}
+
 private func exitStatus(_ process: Process) -> Int32 {
     process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
 }
@@ -241,7 +253,7 @@ final class TestSpool: @unchecked Sendable {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
-        try process.run()
+        try launch(process)
         try? out.close()
         try? err.close()
         try? input?.close()
@@ -252,7 +264,8 @@ final class TestSpool: @unchecked Sendable {
     }
 
     /// Starts `queuectl --spool SPOOL worker start [--count N]` in the background.
-    func startWorker(count: Int? = nil, environment extra: [String: String] = [:]) throws -> BackgroundProcess {
+    func startWorker(count: Int? = nil, environment extra: [String: String] = [:],
+                     blockedSignals: [Int32] = []) throws -> BackgroundProcess {
         var arguments = ["--spool", path, "worker", "start"]
         if let count { arguments += ["--count", String(count)] }
         let outputPath = io + "/worker-\(nextNumber()).log"
@@ -265,7 +278,7 @@ final class TestSpool: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try launch(process, blocked: blockedSignals)
         try? output.close()
         return BackgroundProcess(process: process, outputPath: outputPath, arguments: arguments)
     }
