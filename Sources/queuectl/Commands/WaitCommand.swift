@@ -15,12 +15,15 @@ enum WaitCommand {
             ids.append(id)
         }
         let showProgress = !command.flag("quiet") && CurrentProcess.isTerminal(.standardError)
+        // With --all, "any ended dead" means: the DLQ grew while we waited.
+        let deadAtStart = all ? (try FileSystem.countNames(in: spool.folder(.dead))) : 0
         while true {
             var done = 0, dead = 0, open = 0
             if all {
-                let status = spool.status()
-                open = (status.counts[.pending] ?? 0) + (status.counts[.processing] ?? 0) + (status.counts[.failed] ?? 0)
-                dead = 0
+                for state in [JobState.pending, .processing, .failed] {
+                    open += try FileSystem.countNames(in: spool.folder(state))
+                }
+                dead = max(0, try FileSystem.countNames(in: spool.folder(.dead)) - deadAtStart)
             } else {
                 for id in ids {
                     switch spool.locate(id)?.state {
@@ -32,7 +35,7 @@ enum WaitCommand {
                 }
             }
             if showProgress {
-                let text = all ? "\(open) open" : "\(done)/\(ids.count) done, \(dead) dead"
+                let text = all ? "\(open) left, \(dead) dead" : "\(done)/\(ids.count) done, \(dead) dead"
                 try? FileDescriptor.standardError.writeAll("\r\(text)\u{1B}[K")
             }
             if open == 0 {
