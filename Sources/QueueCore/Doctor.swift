@@ -89,6 +89,23 @@ extension Spool {
             }
         }
 
+        // Backups of claimed records (see `beginRun`) whose claim is gone: a worker died after
+        // recording the result but before removing the backup.
+        try? FileSystem.forEachName(in: folder(.processing), hidden: true) { text in
+            let path = folder(.processing) + "/" + text
+            guard let claim = FileName(parsing: String(text.dropFirst()), in: .processing),
+                  !FileSystem.exists(self.path(claim)) else { return }
+            if locate(claim.id) != nil {
+                found("leftover copy of job '\(claim.id)', which has finished", path) {
+                    (try? FileSystem.unlink(path)) != nil ? "removed (the job is at its final place)" : nil
+                }
+            } else {
+                found("copy of job '\(claim.id)', which is nowhere else", path) {
+                    moveAside(path, as: text.dropFirst() + "", reason: "orphaned copy of a claimed job", now: now)
+                }
+            }
+        }
+
         // ids/ entries whose job was never published (an enqueue that crashed).
         for text in (try? FileSystem.names(in: ids)) ?? [] {
             guard let id = JobID(rawValue: text), seen[id] == nil, locate(id) == nil else { continue }

@@ -40,8 +40,22 @@ extension Spool {
         } catch {
             return  // another reaper took it, or the worker finished: not ours
         }
-        guard var record = try? readJob(mine) else { return }
-        let recorded = (try? readRecordedState(mine)) ?? .processing
+        // A record lost to a crash (its run began unsynced) falls back to the claimed backup.
+        let backup = backupPath(of: claim)
+        var recorded = (try? readRecordedState(mine)) ?? .processing
+        var record: JobRecord
+        if let current = try? readJob(mine) {
+            record = current
+        } else if let bytes = try? Spool.readRegularFile(backup, limit: config.maxJobBytes),
+                  let saved = try? JobRecord.parse(bytes, defaults: jobDefaults(cwd: nil)) {
+            record = saved
+            record.attempts += 1  // the run had begun
+            recorded = .processing
+            try? rewrite(record, at: mine)
+        } else {
+            return  // neither is readable: left for doctor, never deleted
+        }
+        defer { if (try? FileSystem.linkStatus(path(mine))) == nil { try? FileSystem.unlink(backup) } }
         do {
             switch recorded {
             case .completed, .dead, .failed:

@@ -175,6 +175,31 @@ extension Spool {
         }
     }
 
+    /// Marks a claimed job as running: the new record replaces the claimed file without an
+    /// fsync, and the claimed (durable) content is kept beside it as `processing/.NAME`, so a
+    /// crash that loses the unsynced record still leaves a whole job for the reaper. The backup
+    /// is removed when the run's result has been recorded (`discardBackup`).
+    public func beginRun(_ record: JobRecord, at claim: FileName) throws(SystemError) {
+        let temporary = tmp + "/" + Spool.temporaryName()
+        do {
+            try writeFile(record.fileBytes, at: temporary, sync: false)
+            try FileSystem.replaceExisting(path(claim), with: temporary, keepingOld: true)
+            try FileSystem.rename(temporary, to: backupPath(of: claim))
+        } catch {
+            try? FileSystem.unlink(temporary)
+            throw error
+        }
+    }
+
+    /// `processing/.ID@W.json`: the claimed record as it was before its run began.
+    public func backupPath(of claim: FileName) -> String {
+        folder(.processing) + "/." + claim.text
+    }
+
+    public func discardBackup(of claim: FileName) {
+        try? FileSystem.unlink(backupPath(of: claim))
+    }
+
     /// The final step of a state change: the rewritten record moves to its new folder with one
     /// rename; the hint follows for pending/ and failed/.
     public func transfer(_ record: JobRecord, from name: FileName) throws(SystemError) -> FileName {

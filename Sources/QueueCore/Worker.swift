@@ -241,7 +241,7 @@ public final class Worker {
         record.worker = id
         record.updatedAt = now
         do {
-            try spool.rewrite(record, at: claim)
+            try spool.beginRun(record, at: claim)
         } catch {
             log("claim of \(record.id) lost before its run: \(error)")
             return false
@@ -322,6 +322,7 @@ public final class Worker {
             try spool.rewrite(record, at: claim)
             CrashPoint.check("after-result")
             let target = try spool.transfer(record, from: claim)
+            spool.discardBackup(of: claim)
             try? spool.recordMetrics(record)
             var line = "\(record.id) \(record.state.rawValue)"
             if let duration = record.durationSeconds { line += " in \(formatDuration(duration))" }

@@ -266,6 +266,30 @@ func attemptStarts(_ log: String) -> [Timestamp] {
         #expect(try await worker.waitForExit() == 0)
     }
 
+    @Test func jobInheritsOnlyStandardDescriptors() async throws {
+        // The worker's parent may hand it other descriptors (Foundation's Process passes a socket
+        // whose EOF tells it the child exited). A job must not keep them open: an orphaned job
+        // would hold the parent's socket or pipe long after its worker is gone.
+        let spool = try TestSpool()
+        defer { spool.cleanup() }
+        let pidFile = shellQuoted(spool.scratchPath("fd-job.pid"))
+        #expect(try await spool.q("enqueue", "--command", "echo $$ > \(pidFile); exec sleep 30", "--id", "fds").status == 0)
+        let worker = try spool.startWorker()
+        var pid: Int32 = 0
+        try await waitUntil("the job has exec'ed sleep") {
+            guard let text = readSmallFile(spool.scratchPath("fd-job.pid")),
+                  let found = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
+            pid = found
+            return (readSmallFile("/proc/\(found)/cmdline") ?? "").hasPrefix("sleep")
+        }
+        let descriptors = (try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))
+            .sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
+        let targets = descriptors.map { "\($0) → " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) ?? "?") }
+        #expect(descriptors == ["0", "1", "2"], "the job holds descriptors it did not open: \(targets)")
+        worker.signal(SIGQUIT)
+        _ = try await worker.waitForExit()
+    }
+
     @Test func commandThatCannotStartFailsWithAClearError() async throws {
         let spool = try TestSpool()
         defer { spool.cleanup() }

@@ -31,17 +31,25 @@ public enum FileSystem {
     /// Replaces `target` with `source` only if `target` still exists (renameat2 RENAME_EXCHANGE,
     /// then unlink of the old content). A worker that lost its claim gets ENOENT instead of
     /// resurrecting the file. File systems without the flag fall back to a check, then rename.
-    public static func replaceExisting(_ target: String, with source: String) throws(SystemError) {
+    /// With `keepingOld`, the old content stays at `source` (a hard link in the fallback).
+    public static func replaceExisting(_ target: String, with source: String, keepingOld: Bool = false) throws(SystemError) {
         do {
             _ = try valueOrErrno("rename", [source, target]) {
                 system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 2 /* RENAME_EXCHANGE */)
             }
-            try unlink(source)
+            if !keepingOld { try unlink(source) }
         } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
             || error.errno == .notSupported
         {
             guard exists(target) else { throw SystemError("rename", [source, target], .noSuchFileOrDirectory) }
-            try rename(source, to: target)
+            if keepingOld {
+                let new = source + ".new"
+                try rename(source, to: new)
+                _ = try valueOrErrno("link", [target, source]) { link(target, source) }
+                try rename(new, to: target)
+            } else {
+                try rename(source, to: target)
+            }
         }
     }
 
@@ -106,13 +114,16 @@ public enum FileSystem {
         return result
     }
 
-    /// Calls `body` for each name that does not start with a dot.
-    public static func forEachName(in path: String, _ body: (String) -> Void) throws(SystemError) {
+    /// Calls `body` for each name that does not start with a dot (or, with `hidden`, for each
+    /// name that does, except `.` and `..`).
+    public static func forEachName(in path: String, hidden: Bool = false, _ body: (String) -> Void) throws(SystemError) {
         guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
-            let first = entry.pointee.d_name.0
-            if first == 0x2E /* . */ { continue }
+            let raw = entry.pointee.d_name
+            let isHidden = raw.0 == 0x2E /* . */
+            if isHidden != hidden { continue }
+            if hidden && (raw.1 == 0 || (raw.1 == 0x2E && raw.2 == 0)) { continue }
             let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
                 pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }

@@ -83,6 +83,16 @@ func isProcessAlive(_ pid: Int32) -> Bool {
     return !(rest.hasPrefix("Z") || rest.hasPrefix("X"))
 }
 
+/// The exit status (128 + signal when killed by one) of a zombie child not yet reaped; nil otherwise.
+func zombieStatus(_ pid: Int32) -> Int32? {
+    guard let stat = readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // fields[0] is the state (field 3 of stat); exit_code is field 52, a waitpid(2) status.
+    guard fields.first == "Z", fields.count > 49, let status = Int32(fields[49].trimmingCharacters(in: .whitespacesAndNewlines))
+    else { return nil }
+    return status & 0x7f != 0 ? 128 + (status & 0x7f) : (status >> 8) & 0xff
+}
+
 /// Reads a file that may report size 0 (as /proc files do); nil when it cannot be read.
 func readSmallFile(_ path: String) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -111,7 +121,7 @@ final class BackgroundProcess: @unchecked Sendable {
     }
 
     var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { process.isRunning && zombieStatus(pid) == nil }
     /// What it printed so far (stdout and stderr together).
     var output: String { readSmallFile(outputPath) ?? "" }
 
@@ -120,10 +130,15 @@ final class BackgroundProcess: @unchecked Sendable {
     }
 
     /// Waits until it has exited and returns its status (128 + signal when killed by one).
+    ///
+    /// Foundation learns of the exit through a socket the child inherits; a job the worker
+    /// started may inherit it too and keep it open after the worker died. So a zombie counts as
+    /// exited, and its status comes from /proc (the `exit_code` field of `stat`).
     func waitForExit(timeout: Double = 15, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int32 {
         try await waitUntil(timeout: timeout, "queuectl \(arguments.joined(separator: " ")) exits; its output:\n\(output)",
-                            sourceLocation: sourceLocation) { !process.isRunning }
-        return exitStatus(process)
+                            sourceLocation: sourceLocation) { !process.isRunning || zombieStatus(pid) != nil }
+        if !process.isRunning { return exitStatus(process) }
+        return zombieStatus(pid) ?? -1
     }
 }
 
