@@ -12,8 +12,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "QueueCore"),
-        .executableTarget(name: "queuectl", dependencies: ["QueueCore"]),
+        .target(name: "Dashboard", dependencies: ["QueueCore"], resources: [.embedInCode("Page/dashboard.html")]),
+        .executableTarget(name: "queuectl", dependencies: ["QueueCore", "Dashboard"]),
         .testTarget(name: "QueueCoreTests", dependencies: ["QueueCore"]),
         .testTarget(name: "queuectlTests", dependencies: ["QueueCore"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "QueueCore"], exclude: ["browser"]),
     ]
 )

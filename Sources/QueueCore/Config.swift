@@ -27,6 +27,9 @@ public struct Config: Sendable {
         .integer("max_job_bytes", "Largest job file read from pending/; larger ones are quarantined.", 1_048_576, 1024...67_108_864),
         .boolean("fsync", "fsync each file and folder before and after each rename (durability).", true),
         .integers("permanent_exit_codes", "Exit statuses that send a job straight to the DLQ."),
+        .optionalString("on_complete", "A shell command run after a job completes (the record on stdin)."),
+        .optionalString("on_dead", "A shell command run after a job lands in the DLQ (the record on stdin)."),
+        .number("hook_timeout_sec", "Seconds a hook may run before its process group is killed.", 10, minimum: 0.1, maximum: 3600),
         .number("stop_grace_sec", "Seconds between SIGTERM and SIGKILL when a job times out or is stopped.", 5, minimum: 0, maximum: 3600),
     ]
 
@@ -62,7 +65,7 @@ public struct Config: Sendable {
     }
 
     // Typed accessors used by the queue.
-    public var maxRetries: Int { value(Config.keys[0]).intValue ?? 3 }
+    public var maxRetries: Int { Int(number("max_retries") ?? 3) }
     public var backoffBase: Double { number("backoff_base") ?? 2 }
     public var backoffMax: Double { number("backoff_max") ?? 3600 }
     public var timeoutSeconds: Double? { number("timeout_sec") }
@@ -75,6 +78,15 @@ public struct Config: Sendable {
         value(try! Config.key(named: "permanent_exit_codes")).arrayValue?.compactMap(\.intValue) ?? []
     }
     public var stopGraceSeconds: Double { number("stop_grace_sec") ?? 5 }
+    public var hookTimeoutSeconds: Double { number("hook_timeout_sec") ?? 10 }
+    /// The hook command for jobs that land in `state` (completed or dead), if one is set.
+    public func hook(for state: JobState) -> String? {
+        switch state {
+        case .completed: value(try! Config.key(named: "on_complete")).stringValue
+        case .dead: value(try! Config.key(named: "on_dead")).stringValue
+        default: nil
+        }
+    }
 
     private func number(_ name: String) -> Double? {
         value(try! Config.key(named: name)).doubleValue
@@ -130,6 +142,17 @@ extension Config.Key {
                     return "expected a number of seconds greater than 0, or null, got \(encodeJSON(value))"
                 }
                 return nil
+            })
+    }
+
+    static func optionalString(_ name: String, _ help: String) -> Config.Key {
+        Config.Key(name: name, help: help, defaultValue: .null,
+            parse: { text in
+                let trimmed = text.trimmingWhitespace()
+                return .success(["", "null", "none"].contains(trimmed.lowercased()) ? .null : .string(trimmed))
+            },
+            check: { value in
+                value == .null || value.stringValue != nil ? nil : "expected a string or null, got \(encodeJSON(value))"
             })
     }
 

@@ -26,6 +26,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
     case invalidConfig(key: String, reason: String)
     case unknownConfigKey(String, suggestion: String?)
     case wrongState(JobID, JobState, expected: String)
+    /// The job has already finished; there is nothing left to cancel.
+    case alreadyFinished(JobID, JobState)
     case spoolUnusable(path: String, reason: String)
     case timedOut(String)
     case system(SystemError)
@@ -38,7 +40,7 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
             2
         case .timedOut:
             124
-        case .unknownJob, .wrongState, .spoolUnusable, .system:
+        case .unknownJob, .wrongState, .alreadyFinished, .spoolUnusable, .system:
             1
         }
     }
@@ -65,6 +67,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
                 + " See 'queuectl config list'."
         case .wrongState(let id, let state, let expected):
             return "Job '\(id)' is \(state.rawValue), not \(expected)."
+        case .alreadyFinished(let id, let state):
+            return state == .completed ? "Job '\(id)' already completed." : "Job '\(id)' is already dead (in the DLQ)."
         case .spoolUnusable(let path, let reason):
             return "Cannot use the spool '\(path)': \(reason)"
         case .timedOut(let what):

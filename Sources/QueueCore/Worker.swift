@@ -21,12 +21,15 @@ public final class Worker {
     private var watches: [CInt: JobState] = [:]
     private var index = CandidateIndex()
     private var current: (record: JobRecord, claim: FileName, run: Run)?
+    private var isCancelling = false
+    private var hooks: [HookRun] = []
     private var stopMode: StopMode?
     private var lastScan: [JobState: (modified: Timestamp, at: Int64)] = [:]
     private var nextHeartbeat: Int64 = 0
     private var nextReap: Int64 = 0
     private var nextRescan: Int64 = 0
     private var nextDropCheck: Int64 = 0
+    private var nextCancelCheck: Int64 = 0
     private let log: (String) -> Void
 
     /// Registers the worker in the spool and prepares its wake-up sources.
@@ -34,7 +37,7 @@ public final class Worker {
         self.spool = spool
         self.log = log
         do {
-            signals = try Signals.makeSignalDescriptor([SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGHUP])
+            signals = try Signals.makeSignalDescriptor([SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGHUP, SIGUSR1])
         } catch { throw .system(error) }
         registration = try spool.registerWorker()
         // No inotify (exotic file systems, exhausted watches): polling alone still works.
@@ -55,7 +58,7 @@ public final class Worker {
         rescan(force: true)
         while true {
             if current == nil {
-                if stopMode != nil { break }
+                if stopMode != nil && hooks.isEmpty { break }
                 if !isPaused { claimNext() }
             }
             timers(now: CurrentProcess.monotonicMicroseconds)
@@ -82,12 +85,15 @@ public final class Worker {
         if let run = current?.run, let enforcement = run.nextEnforcement(graceSeconds: spool.config.stopGraceSeconds) {
             wake = min(wake, enforcement)
         }
+        if current != nil { wake = min(wake, nextCancelCheck) }
+        for hook in hooks { wake = min(wake, hook.deadline) }
         let timeout = max(0, Int((wake - now + 999) / 1000))
         let ready = waitForInput(descriptors, timeoutMilliseconds: timeout)
         if ready[0] { handleSignals() }
         if let inotify, ready.count > 1, ready[1] { handleEvents(inotify.readEvents()) }
         if current != nil, ready.count > 2, ready[2] { current?.run.drainOutput() }
         checkChild()
+        checkHooks()
     }
 
     private func handleSignals() {
@@ -95,6 +101,8 @@ public final class Worker {
             switch signal {
             case SIGCHLD:
                 continue
+            case SIGUSR1:
+                checkCancel()
             case SIGQUIT:
                 stop(.forced)
             default:
@@ -147,7 +155,36 @@ public final class Worker {
             adoptDrops()
             nextDropCheck = now + 1_000_000
         }
+        if current != nil && now >= nextCancelCheck {
+            checkCancel()
+            nextCancelCheck = now + 1_000_000
+        }
         if let run = current?.run { run.enforce(graceSeconds: spool.config.stopGraceSeconds, now: now) }
+    }
+
+    /// A `cancel` of the running job: SIGTERM to its process group now, SIGKILL after the grace.
+    private func checkCancel() {
+        guard let (record, _, run) = current, !isCancelling, spool.isCancelRequested(record.id) else { return }
+        isCancelling = true
+        log("cancelling job \(record.id)")
+        run.terminate(timedOut: false)
+    }
+
+    private func checkHooks() {
+        let now = CurrentProcess.monotonicMicroseconds
+        hooks.removeAll { hook in
+            if let end = try? Spawn.poll(hook.child) {
+                if end != .exited(0) { log("hook for \(hook.jobID) (\(hook.state.rawValue)) ended with \(end)") }
+                return true
+            }
+            if now >= hook.deadline {
+                Signals.sendToGroup(SIGKILL, group: hook.child.pid)
+                log("hook for \(hook.jobID) (\(hook.state.rawValue)) killed after \(formatDuration(spool.config.hookTimeoutSeconds))")
+                _ = try? Spawn.wait(hook.child)
+                return true
+            }
+            return false
+        }
     }
 
     private func reap() {
@@ -279,8 +316,9 @@ public final class Worker {
         guard let (record, claim, run) = current else { return }
         guard let termination = try? Spawn.poll(run.child) else { return }
         current = nil
-        var record2 = record
-        complete(&record2, claim: claim, run: run, termination: termination)
+        var finished = record
+        complete(&finished, claim: claim, run: run, termination: termination)
+        isCancelling = false
     }
 
     private func complete(_ record: inout JobRecord, claim: FileName, run: Run, termination: Termination) {
@@ -289,6 +327,14 @@ public final class Worker {
         record.finishedAt = now
         record.durationSeconds = duration
         record.updatedAt = now
+        if isCancelling {
+            record.state = .dead
+            record.lastError = Spool.cancelledError
+            if case .exited(let status) = termination { record.exitCode = Int(status) } else { record.exitCode = nil }
+            record.nextRunAt = nil
+            finishMove(record, claim: claim)
+            return
+        }
         if stopMode == .forced && !run.timedOut {
             record.state = .pending
             record.attempts -= 1
@@ -323,6 +369,7 @@ public final class Worker {
             CrashPoint.check("after-result")
             let target = try spool.transfer(record, from: claim)
             spool.discardBackup(of: claim)
+            spool.clearCancelRequest(record.id)
             try? spool.recordMetrics(record)
             var line = "\(record.id) \(record.state.rawValue)"
             if let duration = record.durationSeconds { line += " in \(formatDuration(duration))" }
@@ -330,6 +377,13 @@ public final class Worker {
             if record.state == .failed, let next = record.nextRunAt { line += "; retry at \(next.iso8601)" }
             log(line)
             if target.state == .pending || target.state == .failed { index.add(target.text, in: target.state, now: .now()) }
+            if target.state.isFinal {
+                do {
+                    if let hook = try spool.startHook(for: record) { hooks.append(hook) }
+                } catch {
+                    log("hook for \(record.id) could not start: \(error)")
+                }
+            }
         } catch {
             log("could not record the result of \(record.id): \(error); a reaper will finish it")
         }

@@ -33,4 +33,11 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let directoryNotEmpty = Errno(rawValue: ENOTEMPTY)
     public static let crossDevice = Errno(rawValue: EXDEV)
     public static let functionNotImplemented = Errno(rawValue: ENOSYS)
+    public static let addressInUse = Errno(rawValue: EADDRINUSE)
+    public static let addressNotAvailable = Errno(rawValue: EADDRNOTAVAIL)
+    public static let connectionAborted = Errno(rawValue: ECONNABORTED)
+    public static let connectionReset = Errno(rawValue: ECONNRESET)
+    public static let brokenPipe = Errno(rawValue: EPIPE)
+    public static let tooManyOpenFiles = Errno(rawValue: EMFILE)
+    public static let tooManyOpenFilesInSystem = Errno(rawValue: ENFILE)
 }

@@ -22,13 +22,13 @@ public enum Spawn {
     /// everything it starts; with `newSession` it also leaves the terminal.
     public static func start(
         _ arguments: [String], environment: [String], directory: String?,
-        output: FileDescriptor?, newProcessGroup: Bool, newSession: Bool = false
+        output: FileDescriptor?, newProcessGroup: Bool, newSession: Bool = false, inputPath: String? = nil
     ) throws(SystemError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        // 1. stdin from /dev/null, so a job that reads input ends instead of hanging.
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // 1. stdin from /dev/null (so a job that reads input ends instead of hanging), or a file.
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
         // 2. stdout and stderr into the capture pipe (or /dev/null when there is none).
         if let output {
             posix_spawn_file_actions_adddup2(&actions, output.rawValue, 1)

@@ -30,3 +30,6 @@ func system_posix_spawn_file_actions_addchdir_np(
     _ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> CInt
 @_silgen_name("pipe2")
 func system_pipe2(_ fds: UnsafeMutablePointer<CInt>, _ flags: CInt) -> CInt
+@_silgen_name("accept4")
+func system_accept4(_ fd: CInt, _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?,
+                    _ flags: CInt) -> CInt

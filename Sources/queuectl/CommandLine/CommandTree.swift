@@ -116,6 +116,11 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(long: "fix", help: "Repair what can be repaired, and tell what was done."),
                 jsonFlag("Print the findings as JSON."),
             ]),
+        CommandSpec(
+            name: "cancel",
+            abstract: "Cancel jobs: pending and failed ones go to the DLQ, running ones are stopped.",
+            discussion: "A pending or failed job moves to dead/ with last_error \"cancelled\"; 'queuectl dlq retry' brings it back. A running job's process group gets SIGTERM, then SIGKILL after stop_grace_sec, and the job goes to dead/ the same way, never retried. Exits 1 for an unknown id or a job that already finished.",
+            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to cancel.", isRepeating: true)]),
         CommandSpec(name: "pause", abstract: "Stop workers from starting new jobs."),
         CommandSpec(name: "resume", abstract: "Let workers start new jobs again."),
         CommandSpec(

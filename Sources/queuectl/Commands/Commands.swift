@@ -29,6 +29,7 @@ enum Commands {
         case ["purge"]: return try AdminCommand.purge(command, spool: spool)
         case ["quarantine", "list"]: return AdminCommand.quarantineList(command, spool: spool)
         case ["quarantine", "requeue"]: return try AdminCommand.quarantineRequeue(command, spool: spool)
+        case ["cancel"]: return try CancelCommand.run(command, spool: spool)
         case ["doctor"]: return DoctorCommand.run(command, spool: spool)
         case ["pause"]: return try AdminCommand.pause(spool: spool, paused: true)
         case ["resume"]: return try AdminCommand.pause(spool: spool, paused: false)
