@@ -15,7 +15,7 @@ enum Commands {
         case ["enqueue"]: return try EnqueueCommand.run(command, spool: spool)
         case ["worker", "start"]: return try WorkerCommand.start(command, spool: spool)
         case ["worker", "stop"]: return try WorkerCommand.stop(command, spool: spool)
-        case ["status"]: return StatusCommand.run(command, spool: spool)
+        case ["status"]: return try StatusCommand.run(command, spool: spool)
         case ["list"]: return try ListCommand.list(command, spool: spool, state: nil)
         case ["show"]: return try ListCommand.show(command, spool: spool)
         case ["logs"]: return try ListCommand.logs(command, spool: spool)
@@ -31,6 +31,7 @@ enum Commands {
         case ["quarantine", "requeue"]: return try AdminCommand.quarantineRequeue(command, spool: spool)
         case ["cancel"]: return try CancelCommand.run(command, spool: spool)
         case ["doctor"]: return DoctorCommand.run(command, spool: spool)
+        case ["dashboard"]: return try DashboardCommand.run(command, spool: spool)
         case ["pause"]: return try AdminCommand.pause(spool: spool, paused: true)
         case ["resume"]: return try AdminCommand.pause(spool: spool, paused: false)
         default:

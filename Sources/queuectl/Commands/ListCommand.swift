@@ -121,12 +121,3 @@ enum ListCommand {
         }
     }
 }
-
-extension Spool {
-    /// The last `lines` lines of a job's captured output.
-    func logTail(_ id: JobID, lines: Int) -> [String] {
-        guard let bytes = try? Spool.readRegularFile(logs + "/" + id.rawValue + ".log", limit: 1 << 30) else { return [] }
-        let text = String(decoding: bytes.suffix(64 * 1024), as: UTF8.self)
-        return Array(text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast(text.hasSuffix("\n") ? 1 : 0).suffix(lines))
-    }
-}

@@ -3,7 +3,8 @@
 import QueueCore
 
 enum StatusCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+        if command.flag("watch") { return try WatchCommand.run(command, spool: spool) }
         let status = spool.status()
         if command.flag("json") {
             Console.json(status.json)
