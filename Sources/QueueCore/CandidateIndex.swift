@@ -1,6 +1,6 @@
 // CandidateIndex: a worker's in-memory view of what it may claim, fed by one scan at start,
 // by inotify events after that, and by rescans when events may not arrive. Jobs that are due
-// wait in a heap ordered by (priority, due time, id); scheduled ones in a heap ordered by due time.
+// wait in a heap ordered by (priority, due time, age); scheduled ones in a heap ordered by due time.
 // Names that vanish are not searched for: a claim that meets ENOENT just moves on.
 
 /// One claimable file: a pending job or a failed job waiting for its retry.
@@ -17,6 +17,7 @@ public struct Candidate: Sendable, Comparable {
     public static func < (a: Candidate, b: Candidate) -> Bool {
         if a.name.priority != b.name.priority { return a.name.priority < b.name.priority }
         if a.due != b.due { return a.due < b.due }
+        if a.name.age != b.name.age { return (a.name.age ?? a.due) < (b.name.age ?? b.due) }
         return a.name.id < b.name.id
     }
 }

@@ -57,7 +57,10 @@ extension Spool {
             do {
                 let value: JSONValue
                 do { value = try parseJSON(Array(line)) } catch { throw QueueError.malformedJSON(error.description) }
-                let job = try decodeNewJob(value, defaults: defaults)
+                // Each line a microsecond younger than the last: the batch keeps its order.
+                var lineDefaults = defaults
+                lineDefaults.now = defaults.now.adding(seconds: Double(jobs.count) / 1_000_000)
+                let job = try decodeNewJob(value, defaults: lineDefaults)
                 if let first = seen[job.record.id] {
                     if !job.isUnique { problems.append((lineNumber, "duplicate id '\(job.record.id)' (first on line \(first))")) }
                     continue
@@ -100,22 +103,21 @@ extension Spool {
     public func enqueue(_ jobs: [NewJob]) throws(QueueError) -> [EnqueueOutcome] {
         try checkDependencies(jobs)
         var outcomes: [EnqueueOutcome] = []
-        var reserved: [(JobID, FileName)] = []
+        var records: [JobRecord] = []
         for job in jobs {
             let name = FileName.make(for: job.record)
             do {
                 try reserve(job.record.id, for: name)
-                reserved.append((job.record.id, name))
+                records.append(job.record)
                 outcomes.append(.added(job.record.id))
             } catch QueueError.duplicateID(let id) where job.isUnique {
                 outcomes.append(.alreadyExists(id))
             } catch {
-                for (id, _) in reserved { release(id) }
+                for record in records { release(record.id) }
                 throw error
             }
         }
         CrashPoint.check("enqueue-after-reserve")
-        let records = jobs.filter { job in reserved.contains { $0.0 == job.record.id } }.map(\.record)
         var written: [(temporary: String, name: FileName)] = []
         do {
             let durable = config.isDurable
@@ -148,7 +150,7 @@ extension Spool {
                     release(name.id)
                 }
             }
-            for (id, _) in reserved where !written.contains(where: { $0.name.id == id }) { release(id) }
+            for record in records.dropFirst(written.count) { release(record.id) }
             throw .system(error)
         }
         return outcomes

@@ -1,9 +1,10 @@
 // FileName: the names of job files, chosen so that `ls` shows the queue in run order.
-//   pending/    PPPP-DUE-ID.json   PPPP = priority + 1000 (0000 runs first; 1000 is priority 0)
-//   failed/     RETRY-PPPP-ID.json the UTC retry time first, so `ls` is the retry schedule
-//   processing/ ID@WORKER.json     the claim names its worker
+//   pending/    PPPP-DUE-AGE-ID.json    PPPP = priority + 1000 (0000 runs first; 1000 is priority 0)
+//   failed/     RETRY-PPPP-AGE-ID.json  the UTC retry time first, so `ls` is the retry schedule
+//   processing/ ID@WORKER.json          the claim names its worker
 //   completed/, dead/   ID.json
-// DUE and RETRY are `20261122T153012.250Z`: fixed width, so names sort by time.
+// DUE and RETRY are `20261122T153012.250Z`; AGE is the creation time in microseconds, 11 base-36
+// digits. Every field is fixed width, so byte order is run order: priority, due time, age.
 
 /// A job file's name in one state folder, parsed back into its parts.
 public struct FileName: Sendable, Hashable, Comparable {
@@ -13,19 +14,36 @@ public struct FileName: Sendable, Hashable, Comparable {
     public let priority: Int
     /// Pending: the due time. Failed: the retry time. Other states: nil.
     public let due: Timestamp?
+    /// Pending and failed: the job's creation time, which breaks ties (oldest first).
+    public let age: Timestamp?
     /// Processing: the claiming worker.
     public let worker: String?
 
     public let text: String
 
-    public static func pending(id: JobID, priority: Int, due: Timestamp) -> FileName {
-        FileName(state: .pending, id: id, priority: priority, due: due, worker: nil,
-                 text: "\(priorityCode(priority))-\(due.compact)-\(id).json")
+    public static func pending(id: JobID, priority: Int, due: Timestamp, age: Timestamp) -> FileName {
+        FileName(state: .pending, id: id, priority: priority, due: due, age: age, worker: nil,
+                 text: "\(priorityCode(priority))-\(due.compact)-\(ageCode(age))-\(id).json")
     }
 
-    public static func failed(id: JobID, priority: Int, retryAt: Timestamp) -> FileName {
-        FileName(state: .failed, id: id, priority: priority, due: retryAt, worker: nil,
-                 text: "\(retryAt.compact)-\(priorityCode(priority))-\(id).json")
+    public static func failed(id: JobID, priority: Int, retryAt: Timestamp, age: Timestamp) -> FileName {
+        FileName(state: .failed, id: id, priority: priority, due: retryAt, age: age, worker: nil,
+                 text: "\(retryAt.compact)-\(priorityCode(priority))-\(ageCode(age))-\(id).json")
+    }
+
+    static let ageWidth = 11
+
+    /// Microseconds since the epoch in base 36, zero-padded: sorts by time until the year 6000.
+    static func ageCode(_ age: Timestamp) -> String {
+        let code = String(max(0, age.microseconds), radix: 36)
+        return String(repeating: "0", count: max(0, ageWidth - code.utf8.count)) + code
+    }
+
+    static func parseAge(_ digits: ArraySlice<UInt8>) -> Timestamp? {
+        guard digits.count == ageWidth,
+              digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }),
+              let micros = Int64(String(decoding: digits, as: UTF8.self), radix: 36) else { return nil }
+        return Timestamp(microseconds: micros)
     }
 
     /// Priority + 1000 in four digits, so that byte order is run order.
@@ -35,17 +53,17 @@ public struct FileName: Sendable, Hashable, Comparable {
     }
 
     public static func processing(id: JobID, worker: String) -> FileName {
-        FileName(state: .processing, id: id, priority: 0, due: nil, worker: worker, text: "\(id)@\(worker).json")
+        FileName(state: .processing, id: id, priority: 0, due: nil, age: nil, worker: worker, text: "\(id)@\(worker).json")
     }
 
     public static func final(_ state: JobState, id: JobID) -> FileName {
         precondition(state.isFinal)
-        return FileName(state: state, id: id, priority: 0, due: nil, worker: nil, text: "\(id).json")
+        return FileName(state: state, id: id, priority: 0, due: nil, age: nil, worker: nil, text: "\(id).json")
     }
 
     /// A file dropped into pending/ by another program as `ID.json`, not yet adopted.
     public static func dropped(id: JobID) -> FileName {
-        FileName(state: .pending, id: id, priority: 0, due: nil, worker: nil, text: "\(id).json")
+        FileName(state: .pending, id: id, priority: 0, due: nil, age: nil, worker: nil, text: "\(id).json")
     }
 
     /// True for a dropped file's name (see `dropped(id:)`): it is not claimable until adopted.
@@ -54,8 +72,8 @@ public struct FileName: Sendable, Hashable, Comparable {
     /// The name a record gets in its state's folder.
     public static func make(for record: JobRecord, worker: String? = nil) -> FileName {
         switch record.state {
-        case .pending: pending(id: record.id, priority: record.priority, due: record.runAt)
-        case .failed: failed(id: record.id, priority: record.priority, retryAt: record.nextRunAt ?? record.runAt)
+        case .pending: pending(id: record.id, priority: record.priority, due: record.runAt, age: record.createdAt)
+        case .failed: failed(id: record.id, priority: record.priority, retryAt: record.nextRunAt ?? record.runAt, age: record.createdAt)
         case .processing: processing(id: record.id, worker: worker ?? record.worker ?? "unknown")
         case .completed, .dead: final(record.state, id: record.id)
         }
@@ -68,33 +86,41 @@ public struct FileName: Sendable, Hashable, Comparable {
         guard bytes.count > 5, bytes.suffix(5).elementsEqual(".json".utf8) else { return nil }
         let stem = bytes.dropLast(5)
         let timeWidth = 20  // 20261122T153012.250Z
+        let ageWidth = FileName.ageWidth
         switch state {
         case .pending:
-            guard stem.count > 5 + timeWidth + 1,
+            // PPPP-DUE-AGE-ID
+            let ageStart = 5 + timeWidth + 1
+            guard stem.count > ageStart + ageWidth + 1,
                   let priority = FileName.parsePriority(stem.prefix(4)),
                   stem[stem.startIndex + 4] == 0x2D, stem[stem.startIndex + 5 + timeWidth] == 0x2D,
+                  stem[stem.startIndex + ageStart + ageWidth] == 0x2D,
                   let due = Timestamp(compact: String(decoding: stem.dropFirst(5).prefix(timeWidth), as: UTF8.self)),
-                  let id = JobID(rawValue: String(decoding: stem.dropFirst(6 + timeWidth), as: UTF8.self))
+                  let age = FileName.parseAge(stem.dropFirst(ageStart).prefix(ageWidth)),
+                  let id = JobID(rawValue: String(decoding: stem.dropFirst(ageStart + ageWidth + 1), as: UTF8.self))
             else { return nil }
-            self.init(state: state, id: id, priority: priority, due: due, worker: nil, text: text)
+            self.init(state: state, id: id, priority: priority, due: due, age: age, worker: nil, text: text)
         case .failed:
-            guard stem.count > timeWidth + 6, stem[stem.startIndex + timeWidth] == 0x2D,
-                  stem[stem.startIndex + timeWidth + 5] == 0x2D,
+            // RETRY-PPPP-AGE-ID
+            let ageStart = timeWidth + 6
+            guard stem.count > ageStart + ageWidth + 1, stem[stem.startIndex + timeWidth] == 0x2D,
+                  stem[stem.startIndex + timeWidth + 5] == 0x2D, stem[stem.startIndex + ageStart + ageWidth] == 0x2D,
                   let due = Timestamp(compact: String(decoding: stem.prefix(timeWidth), as: UTF8.self)),
                   let priority = FileName.parsePriority(stem.dropFirst(timeWidth + 1).prefix(4)),
-                  let id = JobID(rawValue: String(decoding: stem.dropFirst(timeWidth + 6), as: UTF8.self))
+                  let age = FileName.parseAge(stem.dropFirst(ageStart).prefix(ageWidth)),
+                  let id = JobID(rawValue: String(decoding: stem.dropFirst(ageStart + ageWidth + 1), as: UTF8.self))
             else { return nil }
-            self.init(state: state, id: id, priority: priority, due: due, worker: nil, text: text)
+            self.init(state: state, id: id, priority: priority, due: due, age: age, worker: nil, text: text)
         case .processing:
             guard let at = stem.lastIndex(of: 0x40 /* @ */),
                   let id = JobID(rawValue: String(decoding: stem[..<at], as: UTF8.self))
             else { return nil }
             let worker = String(decoding: stem[(at + 1)...], as: UTF8.self)
             guard !worker.isEmpty else { return nil }
-            self.init(state: state, id: id, priority: 0, due: nil, worker: worker, text: text)
+            self.init(state: state, id: id, priority: 0, due: nil, age: nil, worker: worker, text: text)
         case .completed, .dead:
             guard let id = JobID(rawValue: String(decoding: stem, as: UTF8.self)) else { return nil }
-            self.init(state: state, id: id, priority: 0, due: nil, worker: nil, text: text)
+            self.init(state: state, id: id, priority: 0, due: nil, age: nil, worker: nil, text: text)
         }
     }
 
@@ -105,16 +131,17 @@ public struct FileName: Sendable, Hashable, Comparable {
         return code - 1000
     }
 
-    private init(state: JobState, id: JobID, priority: Int, due: Timestamp?, worker: String?, text: String) {
+    private init(state: JobState, id: JobID, priority: Int, due: Timestamp?, age: Timestamp?, worker: String?, text: String) {
         self.state = state
         self.id = id
         self.priority = priority
         self.due = due
+        self.age = age
         self.worker = worker
         self.text = text
     }
 
-    /// Run order: the byte order of the names, which is priority, then due time, then id (age).
+    /// Run order: the byte order of the names, which is priority, then due time, then age.
     public static func < (a: FileName, b: FileName) -> Bool {
         a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
     }

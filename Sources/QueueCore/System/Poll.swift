@@ -19,6 +19,7 @@ public struct PollEvents: OptionSet, Sendable, Hashable {
     public static let invalid = PollEvents(rawValue: Int16(POLLNVAL))
 }
 
+/// poll(2), typed.
 public enum Poll {
     /// Waits until one of `entries` is ready or `timeoutMilliseconds` pass (-1: no limit), and
     /// returns what each one is ready for, in the same order (empty sets on a timeout).

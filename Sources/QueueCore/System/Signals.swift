@@ -39,6 +39,12 @@ public enum Signals {
             sigemptyset(&action.sa_mask)
             _ = try valueOrErrno("sigaction") { sigaction(signal, &action, nil) }
         }
+        // A parent may have started us with these signals blocked (Foundation's Process and
+        // Python do): unblock them, or SIGTERM would never arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
         return pipe.read
     }
 

@@ -37,8 +37,15 @@ public enum Spawn {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
-        // 3. The working directory last, so the opens above do not depend on it.
+        // 3. Nothing else is inherited: descriptors the worker got from its own parent (a
+        //    supervisor's socket, a test's pipe) must not be held open by a long job.
+        _ = system_posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        // 4. The working directory last, so the opens above do not depend on it. A directory
+        //    that cannot be entered fails here, named, rather than as a puzzling spawn error.
         if let directory {
+            var info = stat()
+            if stat(directory, &info) != 0 { throw SystemError("chdir", [directory], .current) }
+            if info.st_mode & S_IFMT != S_IFDIR { throw SystemError("chdir", [directory], .notDirectory) }
             _ = system_posix_spawn_file_actions_addchdir_np(&actions, directory)
         }
 

@@ -128,6 +128,23 @@ let queuectlCommands = CommandSpec(
             abstract: "Run a short end-to-end demonstration on a fresh spool.",
             discussion: "Enqueues a job that succeeds, one that fails and retries into the dead letter queue, one that times out and one scheduled a few seconds ahead; runs two workers; prints the status and the dead letter queue; stops the workers. Each step is a real queuectl command, shown as it runs. Uses a new spool in /tmp unless --spool names one (which must not exist yet)."),
         CommandSpec(
+            name: "dashboard",
+            abstract: "Serve a live web page of the queue, a JSON API and Prometheus metrics.",
+            discussion: """
+                Serves / (the page), /api/status, /api/jobs?state=S&limit=N, /api/jobs/ID, \
+                POST /api/jobs/ID/retry and /metrics until SIGINT (Ctrl-C) or SIGTERM. A POST \
+                is refused (403) unless its Origin header is the dashboard's own address, as a \
+                browser sends it; from curl, add -H 'Origin: http://127.0.0.1:8080'. There is no \
+                login: keep the default host unless the network is trusted.
+                """,
+            options: [
+                OptionSpec(
+                    long: "host", valueName: "address",
+                    help: "The IP address to listen on (0.0.0.0 for every interface).", defaultValue: "127.0.0.1"),
+                OptionSpec(long: "port", valueName: "port", help: "The TCP port; 0 picks a free one.", defaultValue: "8080"),
+            ],
+            examples: ["queuectl dashboard", "queuectl dashboard --host 0.0.0.0 --port 9000"]),
+        CommandSpec(
             name: "completion",
             abstract: "Print a shell completion script (bash, zsh or fish).",
             arguments: [

@@ -1,0 +1,78 @@
+// Fuzz target FileName: `FileName(parsing:in:)` on any text, for every state, never traps; a name it
+// accepts rebuilds to the same text, and names built from parts parse back to the same parts.
+import QueueCore
+
+/// The instants that fit the fixed-width name form: years 0000 to 9999 (see Timestamp.compact).
+private let earliest = Timestamp(iso8601: "0000-01-01T00:00:00Z")!.microseconds
+private let latest = Timestamp(iso8601: "9999-12-31T23:59:59.999999Z")!.microseconds
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzFileName(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    checkParsing(String(decoding: bytes, as: UTF8.self))
+    checkBuilding(bytes)
+    return 0
+}
+
+/// Parse, then build the same name again from the parts: the text must come back unchanged.
+private func checkParsing(_ text: String) {
+    for state in JobState.allCases {
+        guard let name = FileName(parsing: text, in: state) else { continue }
+        guard name.text == text, name.state == state else {
+            fatalError("parsed '\(text)' in \(state) to text '\(name.text)' state \(name.state)")
+        }
+        let rebuilt: FileName
+        switch state {
+        case .pending:
+            guard let due = name.due else { fatalError("pending name '\(text)' has no due time") }
+            rebuilt = .pending(id: name.id, priority: name.priority, due: due)
+        case .failed:
+            guard let due = name.due else { fatalError("failed name '\(text)' has no retry time") }
+            rebuilt = .failed(id: name.id, priority: name.priority, retryAt: due)
+        case .processing:
+            guard let worker = name.worker else { fatalError("processing name '\(text)' has no worker") }
+            rebuilt = .processing(id: name.id, worker: worker)
+        case .completed, .dead:
+            rebuilt = .final(state, id: name.id)
+        }
+        guard rebuilt.text == text, rebuilt == name else {
+            fatalError("'\(text)' in \(state) parsed to \(name), which rebuilds as '\(rebuilt.text)'")
+        }
+    }
+}
+
+/// Build names from parts taken from the input, then parse them back.
+/// Layout: 2 bytes priority, 8 bytes time, then `id` NUL `worker`.
+private func checkBuilding(_ bytes: [UInt8]) {
+    guard bytes.count >= 10 else { return }
+    let priority = Int(UInt16(bytes[0]) << 8 | UInt16(bytes[1])) % 2001 - 1000
+    let raw = bytes[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    let span = UInt64(latest - earliest + 1)
+    let due = Timestamp(microseconds: earliest + Int64(raw % span))
+    let rest = bytes[10...]
+    let separator = rest.firstIndex(of: 0) ?? rest.endIndex
+    guard let id = JobID(rawValue: String(decoding: rest[..<separator], as: UTF8.self)) else { return }
+    let worker = separator < rest.endIndex ? String(decoding: rest[(separator + 1)...], as: UTF8.self) : "host:1"
+
+    // Names keep the time to the millisecond.
+    let dueInName = Timestamp(microseconds: (due.microseconds - earliest) / 1_000 * 1_000 + earliest)
+    check(.pending(id: id, priority: priority, due: due), id: id, priority: priority, due: dueInName, worker: nil)
+    check(.failed(id: id, priority: priority, retryAt: due), id: id, priority: priority, due: dueInName, worker: nil)
+    check(.final(.completed, id: id), id: id, priority: 0, due: nil, worker: nil)
+    check(.final(.dead, id: id), id: id, priority: 0, due: nil, worker: nil)
+    // A worker name from a directory entry: not empty, no '/', no NUL, and no '@' (it ends the id).
+    if !worker.isEmpty, !worker.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0 || $0 == UInt8(ascii: "@") }) {
+        check(.processing(id: id, worker: worker), id: id, priority: 0, due: nil, worker: worker)
+    }
+}
+
+private func check(_ built: FileName, id: JobID, priority: Int, due: Timestamp?, worker: String?) {
+    guard let parsed = FileName(parsing: built.text, in: built.state) else {
+        fatalError("built name '\(built.text)' does not parse in \(built.state)")
+    }
+    guard parsed.text == built.text, parsed.state == built.state, parsed.id == id,
+          parsed.priority == priority, parsed.due == due, parsed.worker == worker
+    else {
+        fatalError("'\(built.text)' in \(built.state) parsed back to \(parsed); expected id \(id) priority \(priority) due \(String(describing: due)) worker \(String(describing: worker))")
+    }
+}
