@@ -3,36 +3,47 @@
 // wait in a heap ordered by (priority, due time, age); scheduled ones in a heap ordered by due time.
 // Names that vanish are not searched for: a claim that meets ENOENT just moves on.
 
-/// One claimable file: a pending job or a failed job waiting for its retry.
-public struct Candidate: Sendable, Comparable {
-    public let name: FileName
+/// One claimable file, kept small (a worker may index a hundred thousand): the name's text
+/// and the three fields that order it.
+struct Candidate: Sendable {
+    let text: String
+    let isRetry: Bool
+    let priority: Int16
     /// The name's due time, or later for a job postponed while it waits for dependencies.
-    let due: Timestamp
+    let due: Int64
+    let age: Int64
 
-    init(name: FileName, due: Timestamp? = nil) {
-        self.name = name
-        self.due = due ?? name.due ?? Timestamp(microseconds: 0)
+    init(_ name: FileName, due: Timestamp? = nil) {
+        text = name.text
+        isRetry = name.state == .failed
+        priority = Int16(name.priority)
+        self.due = (due ?? name.due ?? Timestamp(microseconds: 0)).microseconds
+        age = name.age?.microseconds ?? self.due
     }
 
-    public static func < (a: Candidate, b: Candidate) -> Bool {
-        if a.name.priority != b.name.priority { return a.name.priority < b.name.priority }
+    var state: JobState { isRetry ? .failed : .pending }
+
+    /// Run order: priority, then due time, then age, then the name itself.
+    static func runsBefore(_ a: Candidate, _ b: Candidate) -> Bool {
+        if a.priority != b.priority { return a.priority < b.priority }
         if a.due != b.due { return a.due < b.due }
-        if a.name.age != b.name.age { return (a.name.age ?? a.due) < (b.name.age ?? b.due) }
-        return a.name.id < b.name.id
+        if a.age != b.age { return a.age < b.age }
+        return a.text < b.text
     }
 }
 
 /// The candidates a worker knows of, and the dropped files it has yet to adopt.
 public struct CandidateIndex: Sendable {
-    private var ready = Heap<Candidate>(by: <)
+    private var ready = Heap<Candidate>(by: Candidate.runsBefore)
     private var scheduled = Heap<Candidate>(by: { $0.due < $1.due })
-    private var known: Set<String> = []
+    /// Names indexed and not yet handed out, per folder (sharing the candidates' string storage).
+    private var known: [JobState: Set<String>] = [.pending: [], .failed: []]
     /// Names in pending/ outside queuectl's scheme: files dropped by other programs.
     public private(set) var drops: Set<String> = []
 
     public init() {}
 
-    public var count: Int { known.count }
+    public var count: Int { known.values.reduce(0) { $0 + $1.count } }
 
     /// Adds a name seen in pending/ or failed/.
     public mutating func add(_ text: String, in state: JobState, now: Timestamp) {
@@ -40,20 +51,20 @@ public struct CandidateIndex: Sendable {
             if state == .pending && !text.hasPrefix(".") { drops.insert(text) }
             return
         }
-        let key = state.folder + "/" + text
-        guard known.insert(key).inserted else { return }
-        insert(Candidate(name: name), now: now)
+        guard known[state, default: []].insert(text).inserted else { return }
+        let candidate = Candidate(name)
+        if candidate.due <= now.microseconds { ready.push(candidate) } else { scheduled.push(candidate) }
     }
 
     /// Puts a candidate back to be tried again at `time` (a job waiting for its dependencies).
     public mutating func postpone(_ name: FileName, until time: Timestamp) {
-        known.insert(name.state.folder + "/" + name.text)
-        scheduled.push(Candidate(name: name, due: time))
+        known[name.state, default: []].insert(name.text)
+        scheduled.push(Candidate(name, due: time))
     }
 
     /// Forgets a name that left the folder.
     public mutating func remove(_ text: String, in state: JobState) {
-        known.remove(state.folder + "/" + text)
+        known[state]?.remove(text)
         drops.remove(text)
     }
 
@@ -61,22 +72,20 @@ public struct CandidateIndex: Sendable {
 
     /// The best due candidate, removed from the index; nil when none is due.
     public mutating func next(now: Timestamp) -> FileName? {
-        while let top = scheduled.peek, top.due <= now {
+        while let top = scheduled.peek, top.due <= now.microseconds {
             ready.push(scheduled.pop()!)
         }
         while let candidate = ready.pop() {
-            let key = candidate.name.state.folder + "/" + candidate.name.text
-            if known.remove(key) != nil { return candidate.name }
+            if known[candidate.state]?.remove(candidate.text) != nil,
+               let name = FileName(parsing: candidate.text, in: candidate.state) {
+                return name
+            }
         }
         return nil
     }
 
     /// When the earliest scheduled candidate becomes due.
-    public var nextDue: Timestamp? { scheduled.peek?.due }
-
-    private mutating func insert(_ candidate: Candidate, now: Timestamp) {
-        if candidate.due <= now { ready.push(candidate) } else { scheduled.push(candidate) }
-    }
+    public var nextDue: Timestamp? { scheduled.peek.map { Timestamp(microseconds: $0.due) } }
 }
 
 /// A binary heap with a caller's order.

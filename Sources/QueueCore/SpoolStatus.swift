@@ -45,31 +45,38 @@ public struct SpoolStatus: Sendable {
 extension Spool {
     public var isPaused: Bool { FileSystem.exists(root + "/paused") }
 
+    /// Counts and times from the folder listings alone: names are compared as bytes (their
+    /// fields are fixed width), so a million pending jobs cost one readdir pass and no allocation.
     public func status() -> SpoolStatus {
         var status = SpoolStatus()
-        let now = status.takenAt
+        let now = Array(status.takenAt.compact.utf8)
+        var oldestDue: [UInt8]?
+        var nextRetry: [UInt8]?
+        let dueRange = 5..<25  // PPPP-DUE-…
+        var pendingCount = 0, failedCount = 0
+        try? FileSystem.forEachRawName(in: folder(.pending)) { name in
+            pendingCount += 1
+            guard name.count > dueRange.upperBound, name[4] == 0x2D else { return }
+            let due = name[dueRange]
+            guard !now.lexicographicallyPrecedes(due) else { return }  // scheduled, not waiting yet
+            if oldestDue.map({ due.lexicographicallyPrecedes($0) }) ?? true { oldestDue = Array(due) }
+        }
+        try? FileSystem.forEachRawName(in: folder(.failed)) { name in
+            failedCount += 1
+            guard name.count > 20 else { return }
+            let retry = name[0..<20]
+            if nextRetry.map({ retry.lexicographicallyPrecedes($0) }) ?? true { nextRetry = Array(retry) }
+        }
+        status.oldestPendingDue = oldestDue.flatMap { Timestamp(compact: String(decoding: $0, as: UTF8.self)) }
+        status.nextRetry = nextRetry.flatMap { Timestamp(compact: String(decoding: $0, as: UTF8.self)) }
         var claims: [String: JobID] = [:]
-        for state in JobState.allCases {
-            var count = 0
-            try? FileSystem.forEachName(in: folder(state)) { text in
-                count += 1
-                switch state {
-                case .pending:
-                    if let due = FileName(parsing: text, in: .pending)?.due, due <= now {
-                        status.oldestPendingDue = min(status.oldestPendingDue ?? due, due)
-                    }
-                case .failed:
-                    if let due = FileName(parsing: text, in: .failed)?.due {
-                        status.nextRetry = min(status.nextRetry ?? due, due)
-                    }
-                case .processing:
-                    if let name = FileName(parsing: text, in: .processing), let worker = name.worker {
-                        claims[worker] = name.id
-                    }
-                default: break
-                }
-            }
-            status.counts[state] = count
+        status.counts[.pending] = pendingCount
+        status.counts[.failed] = failedCount
+        for state in [JobState.processing, .completed, .dead] {
+            status.counts[state] = (try? FileSystem.countNames(in: folder(state))) ?? 0
+        }
+        try? FileSystem.forEachName(in: folder(.processing)) { text in
+            if let name = FileName(parsing: text, in: .processing), let worker = name.worker { claims[worker] = name.id }
         }
         for (record, isAlive) in workerRecords() {
             if isAlive { status.workers.append((record, claims[record.id])) } else { status.staleWorkers += 1 }
@@ -81,20 +88,31 @@ extension Spool {
     }
 
     /// Jobs of one state in display order: pending in run order, failed by retry time,
-    /// processing by id, completed and dead newest first. Reads only the files it returns.
+    /// processing by id, completed and dead newest first. Reads only the files it returns;
+    /// with a limit, keeps only that many names while listing (no sort of the whole folder).
     public func list(_ state: JobState, limit: Int?) -> [JobRecord] {
-        var names: [(text: String, key: Int64)] = []
-        try? FileSystem.forEachName(in: folder(state)) { text in
-            if state.isFinal {
-                let modified = (try? FileSystem.linkStatus(folder(state) + "/" + text).modified.microseconds) ?? 0
-                names.append((text, -modified))
-            } else {
-                names.append((text, 0))
+        // A few spare names, for files that turn out unreadable or move away meanwhile.
+        let capacity = limit.map { $0 + 8 } ?? Int.max
+        var names: [String]
+        if state.isFinal {
+            var newest = SmallestElements<(modified: Int64, text: String)>(capacity: capacity) {
+                $0.modified != $1.modified ? $0.modified > $1.modified : $0.text < $1.text
             }
+            try? FileSystem.forEachName(in: folder(state)) { text in
+                let modified = (try? FileSystem.linkStatus(folder(state) + "/" + text).modified.microseconds) ?? 0
+                newest.offer((modified, text))
+            }
+            names = newest.items.map(\.text)
+        } else {
+            var first = SmallestElements<[UInt8]>(capacity: capacity) { $0.lexicographicallyPrecedes($1) }
+            try? FileSystem.forEachRawName(in: folder(state)) { name in
+                if first.isFull, let last = first.items.last, !name.lexicographicallyPrecedes(last) { return }
+                first.offer(Array(name))
+            }
+            names = first.items.map { String(decoding: $0, as: UTF8.self) }
         }
-        names.sort { $0.key != $1.key ? $0.key < $1.key : $0.text.utf8.lexicographicallyPrecedes($1.text.utf8) }
         var records: [JobRecord] = []
-        for (text, _) in names {
+        for text in names {
             if let limit, records.count >= limit { break }
             if let name = FileName(parsing: text, in: state), let record = try? readJob(name) {
                 records.append(record)
@@ -113,5 +131,30 @@ extension Spool {
         else { return nil }
         record.state = .pending
         return record
+    }
+}
+
+/// The `capacity` first elements of a sequence in a given order, kept sorted as they arrive.
+struct SmallestElements<Element> {
+    let capacity: Int
+    let areInOrder: (Element, Element) -> Bool
+    private(set) var items: [Element] = []
+
+    init(capacity: Int, by areInOrder: @escaping (Element, Element) -> Bool) {
+        self.capacity = capacity
+        self.areInOrder = areInOrder
+    }
+
+    var isFull: Bool { items.count >= capacity }
+
+    mutating func offer(_ element: Element) {
+        if isFull, let last = items.last, !areInOrder(element, last) { return }
+        var low = 0, high = items.count
+        while low < high {
+            let middle = (low + high) / 2
+            if areInOrder(items[middle], element) { low = middle + 1 } else { high = middle }
+        }
+        items.insert(element, at: low)
+        if items.count > capacity { items.removeLast() }
     }
 }

@@ -133,12 +133,23 @@ public enum FileSystem {
 
     /// Counts the names that do not start with a dot, without building strings.
     public static func countNames(in path: String) throws(SystemError) -> Int {
+        var count = 0
+        try forEachRawName(in: path) { _ in count += 1 }
+        return count
+    }
+
+    /// Calls `body` with the bytes of each name that does not start with a dot, without building
+    /// a String: for passes over folders of a million entries.
+    public static func forEachRawName(in path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(SystemError) {
         guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
         defer { closedir(directory) }
-        var count = 0
         while let entry = readdir(directory) {
-            if entry.pointee.d_name.0 != 0x2E { count += 1 }
+            if entry.pointee.d_name.0 == 0x2E { continue }
+            withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                let length = bytes.firstIndex(of: 0) ?? bytes.count
+                body(UnsafeBufferPointer(rebasing: bytes[0..<length]))
+            }
         }
-        return count
     }
 }
