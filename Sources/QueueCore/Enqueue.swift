@@ -139,8 +139,10 @@ extension Spool {
                 published += 1
             }
             if durable {
+                // The ids/ reservations were made before the renames: on journaling file systems
+                // (ext4, XFS) this one fsync commits them too. Where it does not, a lost
+                // reservation is found and restored by `doctor --fix`.
                 try FileSystem.syncDirectory(folder(.pending))
-                try FileSystem.syncDirectory(ids)
             }
         } catch {
             // Nothing half-done stays: remove what was not published, release those ids.

@@ -2,9 +2,11 @@
 // accepts rebuilds to the same text, and names built from parts parse back to the same parts.
 import QueueCore
 
-/// The instants that fit the fixed-width name form: years 0000 to 9999 (see Timestamp.compact).
+/// The instants a job record can hold: years 0000 to 9999 (see TimestampParsing.swift).
 private let earliest = Timestamp(iso8601: "0000-01-01T00:00:00Z")!.microseconds
 private let latest = Timestamp(iso8601: "9999-12-31T23:59:59.999999Z")!.microseconds
+/// The ages a name can tell apart: 11 base-36 digits of microseconds since 1970.
+private let ageLimit: Int64 = 131_621_703_842_267_136 - 1  // 36^11 - 1
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFileName(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -24,11 +26,11 @@ private func checkParsing(_ text: String) {
         let rebuilt: FileName
         switch state {
         case .pending:
-            guard let due = name.due else { fatalError("pending name '\(text)' has no due time") }
-            rebuilt = .pending(id: name.id, priority: name.priority, due: due)
+            guard let due = name.due, let age = name.age else { fatalError("pending name '\(text)' lacks a time") }
+            rebuilt = .pending(id: name.id, priority: name.priority, due: due, age: age)
         case .failed:
-            guard let due = name.due else { fatalError("failed name '\(text)' has no retry time") }
-            rebuilt = .failed(id: name.id, priority: name.priority, retryAt: due)
+            guard let due = name.due, let age = name.age else { fatalError("failed name '\(text)' lacks a time") }
+            rebuilt = .failed(id: name.id, priority: name.priority, retryAt: due, age: age)
         case .processing:
             guard let worker = name.worker else { fatalError("processing name '\(text)' has no worker") }
             rebuilt = .processing(id: name.id, worker: worker)
@@ -42,37 +44,45 @@ private func checkParsing(_ text: String) {
 }
 
 /// Build names from parts taken from the input, then parse them back.
-/// Layout: 2 bytes priority, 8 bytes time, then `id` NUL `worker`.
+/// Layout: 2 bytes priority, 8 bytes due time, 8 bytes age, then `id` NUL `worker`.
 private func checkBuilding(_ bytes: [UInt8]) {
-    guard bytes.count >= 10 else { return }
+    guard bytes.count >= 18 else { return }
     let priority = Int(UInt16(bytes[0]) << 8 | UInt16(bytes[1])) % 2001 - 1000
-    let raw = bytes[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    let span = UInt64(latest - earliest + 1)
-    let due = Timestamp(microseconds: earliest + Int64(raw % span))
-    let rest = bytes[10...]
+    let due = instant(bytes[2..<10])
+    let age = instant(bytes[10..<18])
+    let rest = bytes[18...]
     let separator = rest.firstIndex(of: 0) ?? rest.endIndex
     guard let id = JobID(rawValue: String(decoding: rest[..<separator], as: UTF8.self)) else { return }
     let worker = separator < rest.endIndex ? String(decoding: rest[(separator + 1)...], as: UTF8.self) : "host:1"
 
-    // Names keep the time to the millisecond.
+    // Names keep the due time to the millisecond, and the age within what 11 digits hold.
     let dueInName = Timestamp(microseconds: (due.microseconds - earliest) / 1_000 * 1_000 + earliest)
-    check(.pending(id: id, priority: priority, due: due), id: id, priority: priority, due: dueInName, worker: nil)
-    check(.failed(id: id, priority: priority, retryAt: due), id: id, priority: priority, due: dueInName, worker: nil)
-    check(.final(.completed, id: id), id: id, priority: 0, due: nil, worker: nil)
-    check(.final(.dead, id: id), id: id, priority: 0, due: nil, worker: nil)
+    let ageInName = Timestamp(microseconds: min(max(age.microseconds, 0), ageLimit))
+    check(.pending(id: id, priority: priority, due: due, age: age),
+          id: id, priority: priority, due: dueInName, age: ageInName, worker: nil)
+    check(.failed(id: id, priority: priority, retryAt: due, age: age),
+          id: id, priority: priority, due: dueInName, age: ageInName, worker: nil)
+    check(.final(.completed, id: id), id: id, priority: 0, due: nil, age: nil, worker: nil)
+    check(.final(.dead, id: id), id: id, priority: 0, due: nil, age: nil, worker: nil)
     // A worker name from a directory entry: not empty, no '/', no NUL, and no '@' (it ends the id).
     if !worker.isEmpty, !worker.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0 || $0 == UInt8(ascii: "@") }) {
-        check(.processing(id: id, worker: worker), id: id, priority: 0, due: nil, worker: worker)
+        check(.processing(id: id, worker: worker), id: id, priority: 0, due: nil, age: nil, worker: worker)
     }
 }
 
-private func check(_ built: FileName, id: JobID, priority: Int, due: Timestamp?, worker: String?) {
+/// An instant of the years 0000 to 9999 from eight bytes.
+private func instant(_ bytes: ArraySlice<UInt8>) -> Timestamp {
+    let raw = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    return Timestamp(microseconds: earliest + Int64(raw % UInt64(latest - earliest + 1)))
+}
+
+private func check(_ built: FileName, id: JobID, priority: Int, due: Timestamp?, age: Timestamp?, worker: String?) {
     guard let parsed = FileName(parsing: built.text, in: built.state) else {
         fatalError("built name '\(built.text)' does not parse in \(built.state)")
     }
-    guard parsed.text == built.text, parsed.state == built.state, parsed.id == id,
-          parsed.priority == priority, parsed.due == due, parsed.worker == worker
+    guard parsed.text == built.text, parsed.state == built.state, parsed.id == id, parsed.priority == priority,
+          parsed.due == due, parsed.age == age, parsed.worker == worker
     else {
-        fatalError("'\(built.text)' in \(built.state) parsed back to \(parsed); expected id \(id) priority \(priority) due \(String(describing: due)) worker \(String(describing: worker))")
+        fatalError("'\(built.text)' in \(built.state) parsed back to \(parsed); expected id \(id) priority \(priority) due \(String(describing: due)) age \(String(describing: age)) worker \(String(describing: worker))")
     }
 }

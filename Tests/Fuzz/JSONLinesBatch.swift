@@ -41,10 +41,17 @@ public func fuzzJSONLinesBatch(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
     let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).count
     guard jobs.count <= lines else { fatalError("\(jobs.count) jobs from \(lines) lines") }
     guard Set(jobs.map(\.record.id)).count == jobs.count else { fatalError("two jobs of a batch share an id") }
+    var previous: Timestamp?
     for job in jobs {
         let record = job.record
-        guard record.state == .pending, record.updatedAt == defaults.now else {
-            fatalError("a new job is \(record.state), updated at \(record.updatedAt)")
+        // Each job of a batch is stamped a little later than the one before it, so the batch keeps its order.
+        guard record.state == .pending, record.updatedAt >= defaults.now, previous.map({ $0 < record.updatedAt }) ?? true else {
+            fatalError("a new job is \(record.state), updated at \(record.updatedAt) after \(String(describing: previous))")
+        }
+        previous = record.updatedAt
+        let name = FileName.make(for: record)
+        guard FileName(parsing: name.text, in: .pending)?.id == record.id else {
+            fatalError("a new job is filed as '\(name.text)', which does not parse in pending/")
         }
         let file = record.fileBytes
         let again: JobRecord

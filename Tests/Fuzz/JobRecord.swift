@@ -1,5 +1,5 @@
-// Fuzz target JobRecord: `JobRecord.parse` on any bytes throws or returns, never traps; a record
-// that parses re-encodes (`fileBytes`) to JSON that parses to an equal value and an equal record.
+// Fuzz target JobRecord: `JobRecord.parse` on any bytes throws or returns, never traps; a record that
+// parses re-encodes (`fileBytes`) to JSON that parses to an equal record, and its file name parses back.
 import QueueCore
 
 /// Fixed defaults, so that a run is reproducible: no clock, no random ids.
@@ -43,5 +43,19 @@ public func fuzzJobRecord(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard again.fileBytes == file else {
         fatalError("re-encoding is not stable:\n\(String(decoding: file, as: UTF8.self))\n\(String(decoding: again.fileBytes, as: UTF8.self))")
     }
+    checkFileName(of: record)
     return 0
+}
+
+/// The name a record is filed under parses back in its folder, or a worker could never find it.
+/// (Processing names carry a worker's name, not the record's; they are fuzzed in FileName.)
+private func checkFileName(of record: JobRecord) {
+    guard record.state != .processing else { return }
+    let name = FileName.make(for: record)
+    guard let parsed = FileName(parsing: name.text, in: record.state) else {
+        fatalError("a \(record.state) job is filed as '\(name.text)', which does not parse in \(record.state)/")
+    }
+    guard parsed.id == record.id, parsed.priority == name.priority, parsed.due?.compact == name.due?.compact else {
+        fatalError("'\(name.text)' parses back to id \(parsed.id), priority \(parsed.priority), due \(String(describing: parsed.due))")
+    }
 }

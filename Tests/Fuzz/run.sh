@@ -39,7 +39,7 @@ if [[ -z ${FUZZ_KEEP:-} ]]; then trap 'rm -rf "$work"' EXIT; else echo "fuzz: ke
 
 # -O as a release build is; -g for readable stack traces; lld avoids gold's flood of ASan warnings.
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -use-ld=lld)
-log=$work/build.log
+log=$work/build-QueueCore.log
 
 echo "fuzz: building QueueCore with -sanitize=fuzzer,address (about a minute)"
 mkdir -p "$work/lib" "$work/src"
@@ -55,6 +55,8 @@ if ! swiftc "${flags[@]}" -wmo -module-name QueueCore -emit-library -static \
 fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:symbolize=1}
+# Swift's own crash backtracer reads the stack in a way ASan reports as an error; libFuzzer reports.
+export SWIFT_BACKTRACE=enable=no
 symbolizer=$(command -v llvm-symbolizer || true)
 if [[ -n $symbolizer ]]; then export ASAN_SYMBOLIZER_PATH=$symbolizer; fi
 # The batch target opens an empty spool in $TMPDIR; keep it inside the temporary folder.
@@ -64,6 +66,7 @@ failed=0
 summary=()
 for target in "${targets[@]}"; do
     binary=$work/fuzz-$target
+    log=$work/build-$target.log
     if ! swiftc "${flags[@]}" -module-name "Fuzz$target" -I "$work/lib" -L "$work/lib" -lQueueCore \
             "$here/$target.swift" -o "$binary" >"$log" 2>&1; then
         grep -E 'error:' "$log" >&2 || tail -30 "$log" >&2
@@ -95,8 +98,10 @@ for target in "${targets[@]}"; do
         failed=1
         crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$output" | tail -1)
         if [[ -n $crash ]]; then result="CRASH: $crash"; else result="FAILED (exit $status)"; fi
-        echo "---- $target: last lines of the fuzzer's output ----" >&2
-        grep -vE '^#[0-9]+' "$output" | tail -40 >&2
+        echo "---- $target: the end of the fuzzer's output ----" >&2
+        grep -vE '^#[0-9]+' "$output" | tail -25 >&2
+        grep -hE 'Fatal error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$output" | head -3 \
+            | sed "s/^/fuzz $target: /" >&2 || true
     fi
     summary+=("$(printf 'fuzz %-15s runs %-9s (%s/s)  %-20s %-14s %s' \
         "$target" "${runs:-?}" "${speed:-?}" "${coverage:-cov: ?}" "${units:-corp: ?}" "$result")")

@@ -45,7 +45,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         var bytes = bytes
         let family = isIPv6 ? AF_INET6 : AF_INET
         guard inet_ntop(family, &bytes, &buffer, socklen_t(buffer.count)) != nil else { return "?" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `host:port`, with IPv6 hosts in brackets as URLs write them: `127.0.0.1:8080`, `[::1]:8080`.
