@@ -31,6 +31,9 @@ public final class Worker {
     private var nextDropCheck: Int64 = 0
     private var nextCancelCheck: Int64 = 0
     private let log: (String) -> Void
+    /// Seconds between rescans: `poll_interval` where change events may miss other hosts'
+    /// files (no inotify, or a network file system); otherwise a slow safety net.
+    private let rescanInterval: Double
 
     /// Registers the worker in the spool and prepares its wake-up sources.
     public init(spool: Spool, log: @escaping (String) -> Void) throws(QueueError) {
@@ -49,6 +52,7 @@ public final class Worker {
         } else {
             inotify = nil
         }
+        rescanInterval = inotify == nil || FileSystem.isRemote(spool.root) ? spool.config.pollInterval : 30
     }
 
     /// Runs until stopped; returns when the worker has exited cleanly.
@@ -149,7 +153,7 @@ public final class Worker {
         }
         if now >= nextRescan {
             rescan(force: false)
-            nextRescan = now + Int64(spool.config.pollInterval * 1_000_000)
+            nextRescan = now + Int64(rescanInterval * 1_000_000)
         }
         if now >= nextDropCheck && !index.drops.isEmpty {
             adoptDrops()

@@ -39,7 +39,7 @@ struct Boom: Error, CustomStringConvertible {
 
 let echoHandler: HTTPHandler = { request in
     if request.pathSegments == ["boom"] { throw Boom() }
-    if request.pathSegments == ["big"] { return HTTPResponse(status: .ok, body: [UInt8](repeating: 0x61, count: 8 << 20)) }
+    if request.pathSegments == ["big"] { return HTTPResponse(status: .ok, body: [UInt8](repeating: 0x61, count: 32 << 20)) }
     return .text("hello /" + request.pathSegments.joined(separator: "/"))
 }
 
@@ -101,8 +101,8 @@ let echoHandler: HTTPHandler = { request in
         let started = ContinuousClock.now
         #expect(try exchange(thread.port, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
         #expect(ContinuousClock.now - started < .seconds(1))
-        // Past the response deadline the server gives up on it: far less than 8 MiB arrives.
+        // Past the response deadline the server gives up on it: far less than the 32 MiB arrives.
         Thread.sleep(forTimeInterval: 1.5)
-        #expect(try sluggish.readAll(timeout: 5).count < 8 << 20)
+        #expect(try sluggish.readAll(timeout: 5).count < 32 << 20)
     }
 }

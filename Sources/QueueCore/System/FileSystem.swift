@@ -95,6 +95,29 @@ public enum FileSystem {
         return lstat(path, &info) == 0
     }
 
+    /// True when `path` is on a network or user-space file system (NFS, SMB, FUSE such as sshfs,
+    /// 9p, Ceph...), where inotify does not see other hosts' changes and folders must be polled.
+    public static func isRemote(_ path: String) -> Bool {
+        // struct statfs is not exported by the Glibc module; its first field is f_type (a long)
+        // on every Linux ABI we build for. 256 bytes covers the whole struct.
+        var buffer = [UInt64](repeating: 0, count: 32)
+        guard buffer.withUnsafeMutableBytes({ system_statfs(path, $0.baseAddress!) }) == 0 else { return true }
+        let type = Int(truncatingIfNeeded: buffer[0])
+        let remoteTypes: Set<Int> = [
+            0x6969,       // NFS
+            0x65735546,   // FUSE
+            0xFF534D42,   // CIFS
+            0xFE534D42,   // SMB2
+            0x517B,       // SMB
+            0x01021997,   // 9P
+            0x00C36400,   // Ceph
+            0x47504653,   // GPFS
+            0x0BD00BD0,   // Lustre
+            0x6B414653,   // AFS
+        ]
+        return remoteTypes.contains(type)
+    }
+
     public static func setPermissions(_ path: String, _ mode: mode_t) throws(SystemError) {
         _ = try valueOrErrno("chmod", [path]) { chmod(path, mode) }
     }

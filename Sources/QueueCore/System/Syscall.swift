@@ -31,6 +31,8 @@ func system_posix_spawn_file_actions_addchdir_np(
 @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
 func system_posix_spawn_file_actions_addclosefrom_np(
     _ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: CInt) -> CInt
+@_silgen_name("statfs")
+func system_statfs(_ path: UnsafePointer<CChar>, _ buffer: UnsafeMutableRawPointer) -> CInt
 @_silgen_name("pipe2")
 func system_pipe2(_ fds: UnsafeMutablePointer<CInt>, _ flags: CInt) -> CInt
 @_silgen_name("accept4")
