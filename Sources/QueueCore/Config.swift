@@ -25,6 +25,7 @@ public struct Config: Sendable {
         .number("poll_interval", "Seconds between folder rescans when change events do not arrive.", 1, minimum: 0.01, maximum: 3600),
         .integer("max_log_bytes", "Bytes of output kept per job (the last ones).", 1_048_576, 1024...1_073_741_824),
         .integer("max_job_bytes", "Largest job file read from pending/; larger ones are quarantined.", 1_048_576, 1024...67_108_864),
+        .boolean("allow_group_write", "Run jobs from a spool that the owner's group may write to (a shared queue).", false),
         .boolean("fsync", "fsync each file and folder before and after each rename (durability).", true),
         .integers("permanent_exit_codes", "Exit statuses that send a job straight to the DLQ."),
         .optionalString("on_complete", "A shell command run after a job completes (the record on stdin)."),
@@ -73,6 +74,7 @@ public struct Config: Sendable {
     public var pollInterval: Double { number("poll_interval") ?? 1 }
     public var maxLogBytes: Int { Int(number("max_log_bytes") ?? 1_048_576) }
     public var maxJobBytes: Int { Int(number("max_job_bytes") ?? 1_048_576) }
+    public var allowsGroupWrite: Bool { value(try! Config.key(named: "allow_group_write")).boolValue ?? false }
     public var isDurable: Bool { value(try! Config.key(named: "fsync")).boolValue ?? true }
     public var permanentExitCodes: [Int] {
         value(try! Config.key(named: "permanent_exit_codes")).arrayValue?.compactMap(\.intValue) ?? []

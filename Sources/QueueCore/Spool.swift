@@ -77,6 +77,21 @@ public struct Spool: Sendable {
         }
     }
 
+    /// Refuses a spool that other users could fill with commands for us to run: folders owned
+    /// by someone else, or writable by others (or by the group, unless `allow_group_write`).
+    public func checkSafeToRun() throws(QueueError) {
+        let forbidden: mode_t = config.allowsGroupWrite ? 0o002 : 0o022
+        for path in [root, folder(.pending), folder(.failed), folder(.processing), tmp] {
+            guard let info = try? FileSystem.linkStatus(path) else { continue }
+            if info.owner != CurrentProcess.userID {
+                throw .spoolUnusable(path: path, reason: "it belongs to uid \(info.owner), not to you (uid \(CurrentProcess.userID)); a worker runs only its own user's jobs")
+            }
+            if info.permissions & forbidden != 0 {
+                throw .spoolUnusable(path: path, reason: "its mode \(String(info.permissions, radix: 8)) lets other users add jobs; run 'chmod 700 \(path)' (or 'queuectl doctor --fix'), or 'queuectl config set allow-group-write true' for a group-shared spool")
+            }
+        }
+    }
+
     /// Writes the config atomically.
     public func save(_ config: Config) throws(QueueError) {
         try publish(Array((encodeJSON(.object(config.values), pretty: true) + "\n").utf8), at: configPath, replacing: true)

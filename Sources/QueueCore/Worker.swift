@@ -42,6 +42,7 @@ public final class Worker {
         do {
             signals = try Signals.makeSignalDescriptor([SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGHUP, SIGUSR1])
         } catch { throw .system(error) }
+        try spool.checkSafeToRun()
         registration = try spool.registerWorker()
         // No inotify (exotic file systems, exhausted watches): polling alone still works.
         if let inotify = try? Inotify() {
@@ -255,6 +256,10 @@ public final class Worker {
     private func start(claim: FileName, from name: FileName, now: Timestamp) -> Bool {
         var record: JobRecord
         do {
+            let owner = try FileSystem.linkStatus(spool.path(claim)).owner
+            if owner != CurrentProcess.userID {
+                throw QueueError.spoolUnusable(path: spool.path(claim), reason: "the job file belongs to uid \(owner), not to this worker's user")
+            }
             record = try spool.readJob(claim)
         } catch {
             putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
