@@ -75,7 +75,11 @@ enum ListCommand {
         if let timeout = record.timeoutSeconds { rows.append(("timeout", formatDuration(timeout))) }
         if let cwd = record.cwd { rows.append(("cwd", cwd)) }
         for (name, value) in record.environment { rows.append(("env", "\(name)=\(value)")) }
-        if !record.after.isEmpty { rows.append(("after", record.after.map(\.rawValue).joined(separator: ", "))) }
+        if !record.after.isEmpty {
+            // Each dependency with its state: what the job is waiting for, at a glance.
+            let dependencies = record.after.map { "\($0) (\(spool.locate($0)?.state.rawValue ?? "gone"))" }
+            rows.append(("after", dependencies.joined(separator: ", ")))
+        }
         if let worker = record.worker { rows.append(("worker", worker)) }
         if let started = record.startedAt { rows.append(("started", "\(started.iso8601) (\(formatRelative(started, now: now)))")) }
         if let finished = record.finishedAt { rows.append(("finished", "\(finished.iso8601) (\(formatRelative(finished, now: now)))")) }
