@@ -14,6 +14,8 @@ let package = Package(
         .target(name: "QueueCore"),
         .target(name: "Dashboard", dependencies: ["QueueCore"], resources: [.embedInCode("Page/dashboard.html")]),
         .executableTarget(name: "queuectl", dependencies: ["QueueCore", "Dashboard"]),
+        // The benchmark of issue 6: drives the release binary against nq, task-spooler and xargs.
+        .executableTarget(name: "queuectl-bench", dependencies: ["QueueCore"]),
         .testTarget(name: "QueueCoreTests", dependencies: ["QueueCore"]),
         .testTarget(name: "queuectlTests", dependencies: ["QueueCore"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "QueueCore"], exclude: ["browser"]),

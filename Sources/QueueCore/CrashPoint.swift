@@ -1,5 +1,14 @@
 // CrashPoint: test-only fault injection. When QUEUECTL_CRASH_AT names a point, the process
 // aborts there, so tests can prove that a restart or `doctor --fix` converges.
+// The points (Tests/queuectlTests/Faults/ uses each of them):
+//   enqueue-after-reserve     Enqueue: ids reserved, no job file written yet
+//   after-claim               Worker.claimNext: right after the claim rename into processing/
+//   before-result             Worker.finishMove: the run ended, its result not yet written
+//   after-result              Worker.finishMove: the result rewritten in processing/, not yet moved
+//   dlq-retry-after-rewrite   DeadLetters.retryDead: dead/ID.json says pending, not yet moved
+//   adopt-before-unlink       Drop: the dropped job published under its name, the original left
+//   reap-after-takeover       Reaper: an orphaned claim renamed to the reaper's name, not yet charged
+//   reap-after-rewrite        Reaper: the lost run charged in the record (retry scheduled), not yet moved
 
 #if canImport(Glibc)
 import Glibc

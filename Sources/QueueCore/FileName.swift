@@ -32,10 +32,13 @@ public struct FileName: Sendable, Hashable, Comparable {
     }
 
     static let ageWidth = 11
+    /// The largest age 11 base-36 digits hold: 36^11 - 1 µs, in the year 6140.
+    static let maximumAge: Int64 = 131_621_703_842_267_135
 
     /// Microseconds since the epoch in base 36, zero-padded: sorts by time until the year 6000.
+    /// Ages outside 1970...6140 are clamped (they only break ties), so the width never changes.
     static func ageCode(_ age: Timestamp) -> String {
-        let code = String(max(0, age.microseconds), radix: 36)
+        let code = String(min(max(0, age.microseconds), maximumAge), radix: 36)
         return String(repeating: "0", count: max(0, ageWidth - code.utf8.count)) + code
     }
 

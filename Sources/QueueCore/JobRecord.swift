@@ -154,7 +154,10 @@ extension Double {
     func rounded(toPlaces places: Int) -> Double {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
-        return (self * scale).rounded() / scale
+        let scaled = self * scale
+        // From 2^52 on a double has no fraction left to round, and scaling 1e306 would give infinity.
+        guard scaled.magnitude < 0x1p52 else { return self }
+        return scaled.rounded() / scale
     }
 }
 

@@ -40,6 +40,7 @@ extension Spool {
         } catch {
             return  // another reaper took it, or the worker finished: not ours
         }
+        CrashPoint.check("reap-after-takeover")
         // A record lost to a crash (its run began unsynced) falls back to the claimed backup.
         let backup = backupPath(of: claim)
         var recorded = (try? readRecordedState(mine)) ?? .processing
@@ -72,6 +73,7 @@ extension Spool {
                 let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
                 let next = settle(&record, failure: lost, exitCode: nil, now: now)
                 try rewrite(record, at: mine)
+                CrashPoint.check("reap-after-rewrite")
                 _ = try transfer(record, from: mine)
                 if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
                 try? recordMetrics(record)

@@ -13,7 +13,9 @@ extension Timestamp {
     /// - a date alone, `2026-11-22`, meaning midnight UTC
     ///
     /// A time without `Z` or an offset is rejected: it would depend on the local time zone.
-    /// Leap seconds (`:60`) are rejected too. Years are 0000–9999.
+    /// Leap seconds (`:60`) are rejected too. Years are 0000–9999, in UTC as well: an offset that
+    /// moves the instant out of them (`0000-01-01T00:00+01:00`) is rejected, since it would not
+    /// print back in this form.
     public init?(iso8601 text: String) {
         var cursor = DigitCursor(text)
         guard let year = cursor.number(digits: 4), cursor.skip("-"),
@@ -58,8 +60,12 @@ extension Timestamp {
                   microsecond: millisecond * 1_000, offsetMinutes: 0)
     }
 
+    /// The instants of the years 0000 to 9999 UTC: those that `iso8601` and `compact` print
+    /// with four-digit years, and so the only ones that parse back.
+    static let fourDigitYears: ClosedRange<Int64> = -62_167_219_200_000_000...253_402_300_799_999_999
+
     /// Builds an instant from local fields and the local offset from UTC; nil when a field
-    /// is out of range.
+    /// is out of range or the instant is outside `fourDigitYears`.
     init?(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, microsecond: Int, offsetMinutes: Int) {
         guard (1...12).contains(month),
               (1...CivilDate.daysInMonth(month, year: Int64(year))).contains(day),
@@ -69,7 +75,9 @@ extension Timestamp {
         let days = CivilDate(year: Int64(year), month: month, day: day).daysSinceEpoch
         let localSeconds = days * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
         let utcSeconds = localSeconds - Int64(offsetMinutes * 60)
-        self.init(microseconds: utcSeconds * 1_000_000 + Int64(microsecond))
+        let microseconds = utcSeconds * 1_000_000 + Int64(microsecond)
+        guard Timestamp.fourDigitYears.contains(microseconds) else { return nil }
+        self.init(microseconds: microseconds)
     }
 }
 

@@ -17,25 +17,36 @@ enum WaitCommand {
         let showProgress = !command.flag("quiet") && CurrentProcess.isTerminal(.standardError)
         // With --all, "any ended dead" means: the DLQ grew while we waited.
         let deadAtStart = all ? (try FileSystem.countNames(in: spool.folder(.dead))) : 0
+        let started = CurrentProcess.monotonicMicroseconds
+        var openAtStart: Int?
         while true {
-            var done = 0, dead = 0, open = 0
+            var done = 0, dead = 0, open = 0, running = 0
             if all {
                 for state in [JobState.pending, .processing, .failed] {
-                    open += try FileSystem.countNames(in: spool.folder(state))
+                    let count = try FileSystem.countNames(in: spool.folder(state))
+                    open += count
+                    if state == .processing { running = count }
                 }
                 dead = max(0, try FileSystem.countNames(in: spool.folder(.dead)) - deadAtStart)
+                openAtStart = openAtStart ?? open
+                done = max(0, (openAtStart ?? 0) - open - dead)
             } else {
                 for id in ids {
                     switch spool.locate(id)?.state {
                     case .completed: done += 1
                     case .dead: dead += 1
+                    case .processing: open += 1; running += 1
                     case nil: throw QueueError.unknownJob(id.rawValue)
                     default: open += 1
                     }
                 }
             }
             if showProgress {
-                let text = all ? "\(open) left, \(dead) dead" : "\(done)/\(ids.count) done, \(dead) dead"
+                let total = all ? (openAtStart ?? 0) : ids.count
+                var text = "\(done)/\(total) done, \(dead) dead, \(running) running"
+                // The rate so far, applied to what is left.
+                let elapsed = Double(CurrentProcess.monotonicMicroseconds - started) / 1_000_000
+                if done + dead > 0, open > 0 { text += ", eta \(formatDuration(elapsed / Double(done + dead) * Double(open)))" }
                 try? FileDescriptor.standardError.writeAll("\r\(text)\u{1B}[K")
             }
             if open == 0 {
