@@ -22,6 +22,8 @@ public final class Worker {
     private var index = CandidateIndex()
     private var current: (record: JobRecord, claim: FileName, run: Run)?
     private var isCancelling = false
+    /// Results that could not be written yet (a full disk): retried every reap tick.
+    private var unrecorded: [(record: JobRecord, claim: FileName)] = []
     private var hooks: [HookRun] = []
     private var stopMode: StopMode?
     private var lastScan: [JobState: (modified: Timestamp, at: Int64)] = [:]
@@ -63,8 +65,8 @@ public final class Worker {
         rescan(force: true)
         while true {
             if current == nil {
-                if stopMode != nil && hooks.isEmpty { break }
-                if !isPaused { claimNext() }
+                if stopMode != nil && hooks.isEmpty && (unrecorded.isEmpty || stopMode == .forced) { break }
+                if !isPaused && unrecorded.isEmpty && stopMode == nil { claimNext() }
             }
             timers(now: CurrentProcess.monotonicMicroseconds)
             wait()
@@ -149,6 +151,9 @@ public final class Worker {
             nextHeartbeat = now + Int64(spool.config.leaseSeconds / 3 * 1_000_000)
         }
         if now >= nextReap {
+            let retrying = unrecorded
+            unrecorded = []
+            for (record, claim) in retrying { finishMove(record, claim: claim) }
             reap()
             nextReap = now + 2_000_000
         }
@@ -394,7 +399,16 @@ public final class Worker {
                 }
             }
         } catch {
-            log("could not record the result of \(record.id): \(error); a reaper will finish it")
+            if error.isNotFound {
+                // The claim was taken back (this worker looked dead to another host): the
+                // reaper owns the job now, and its lost run was counted there.
+                log("could not record the result of \(record.id): the claim was taken back")
+                return
+            }
+            // A full disk, usually: keep the claim (the job is safe in processing/) and try again
+            // at the next reap tick; no new job is claimed until it is recorded.
+            log("could not record the result of \(record.id): \(error); will retry")
+            unrecorded.append((record, claim))
         }
     }
 
