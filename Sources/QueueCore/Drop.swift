@@ -70,7 +70,7 @@ extension Spool {
                 let hint = try? FileSystem.readLink(ids + "/" + id.rawValue)
                 guard hint == "../pending/" + name.text else { continue }
                 // Our own reservation: another adopter, or an adoption cut short by a crash.
-                if FileSystem.exists(self.path(name)) || locate(id) != nil {
+                if self.path(name) != path, FileSystem.exists(self.path(name)) || locate(id) != nil {
                     try? FileSystem.unlink(path)
                     return .adopted(name)
                 }
@@ -85,7 +85,7 @@ extension Spool {
                 return .notReady
             }
             CrashPoint.check("adopt-before-unlink")
-            try? FileSystem.unlink(path)
+            if self.path(name) != path { try? FileSystem.unlink(path) }  // never the job itself
             return .adopted(name)
         }
         return putAside("id '\(candidates.first?.rawValue ?? "")' is already used by another job")

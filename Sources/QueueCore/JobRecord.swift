@@ -90,7 +90,7 @@ public struct JobRecord: Sendable {
         record.permanentExitCodes = fields.exitCodes("permanent_exit_codes")
         record.startedAt = fields.timestamp("started_at")
         record.finishedAt = fields.timestamp("finished_at")
-        record.durationSeconds = fields.number("duration_sec")
+        record.durationSeconds = fields.number("duration_sec").map { max(0, $0) }
         record.exitCode = fields.integer("exit_code", range: -1...255)
         record.lastError = fields.string("last_error")
         record.worker = fields.string("worker")
@@ -196,7 +196,7 @@ private struct FieldReader {
             problem("command", "must be a string, got \(value.typeName)")
             return nil
         }
-        if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" }) {
+        if text.trimmingWhitespace().isEmpty {
             problem("command", "must not be empty")
             return nil
         }

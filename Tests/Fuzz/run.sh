@@ -5,7 +5,8 @@
 # Usage: Tests/Fuzz/run.sh [seconds-per-target] [target...]     (default: 15 seconds, every target)
 # Seeds are read from Tests/Fuzz/corpus/<target>/ and never written; inputs found during the run
 # live in a temporary folder. A crashing input is kept in .build/fuzz-artifacts/<target>/ (or
-# $FUZZ_ARTIFACTS); reproduce it with FUZZ_KEEP=1 (keeps the binaries) and `<binary> <crash-file>`.
+# $FUZZ_ARTIFACTS). To reproduce one, copy it into Tests/Fuzz/corpus/<target>/ and run
+# `Tests/Fuzz/run.sh 1 <target>` (seeds run first); FUZZ_KEEP=1 keeps the binaries in $TMPDIR.
 set -euo pipefail
 
 seconds=${1:-15}
@@ -109,7 +110,8 @@ done
 
 printf '%s\n' "${summary[@]}"
 if (( failed )); then
-    echo "fuzz: FAILED: see above; crashing inputs are in $artifacts" >&2
+    echo "fuzz: FAILED: see above; crashing inputs are in $artifacts (a regression test in" \
+        "Tests/QueueCoreTests/FuzzRegressionTests.swift should feed each one)" >&2
     exit 1
 fi
 echo "fuzz: all ${#targets[@]} targets ran ${seconds}s each without a crash"
