@@ -66,7 +66,7 @@ extension Spool {
         FileSystem.exists(cancelRequests + "/" + id.rawValue)
     }
 
-    func clearCancelRequest(_ id: JobID) {
+    public func clearCancelRequest(_ id: JobID) {
         try? FileSystem.unlink(cancelRequests + "/" + id.rawValue)
     }
 }

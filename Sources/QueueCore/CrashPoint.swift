@@ -5,6 +5,7 @@
 //   after-claim               Worker.claimNext: right after the claim rename into processing/
 //   before-result             Worker.finishMove: the run ended, its result not yet written
 //   after-result              Worker.finishMove: the result rewritten in processing/, not yet moved
+//   after-move                Worker.finishMove: moved to its new folder, the claim's backup not yet removed
 //   dlq-retry-after-rewrite   DeadLetters.retryDead: dead/ID.json says pending, not yet moved
 //   adopt-before-unlink       Drop: the dropped job published under its name, the original left
 //   reap-after-takeover       Reaper: an orphaned claim renamed to the reaper's name, not yet charged

@@ -86,14 +86,30 @@ extension Spool {
         return jobs
     }
 
-    /// Checks that every `after` id names a job of this spool or of the same batch.
+    /// Checks that every `after` id names a job of this spool or of the same batch, and that no
+    /// job waits for itself, directly or around a cycle within the batch (it could never run).
     func checkDependencies(_ jobs: [NewJob]) throws(QueueError) {
-        let batch = Set(jobs.map(\.record.id))
+        var graph: [JobID: [JobID]] = [:]
+        for job in jobs { graph[job.record.id] = job.record.after }
         for job in jobs {
-            for dependency in job.record.after where !batch.contains(dependency) && !isReserved(dependency) {
+            for dependency in job.record.after where graph[dependency] == nil && !isReserved(dependency) {
                 throw .unknownDependency(dependency)
             }
         }
+        // Depth-first search for a cycle among the batch's jobs (existing jobs cannot name new ones).
+        var finished: Set<JobID> = []
+        var onPath: Set<JobID> = []
+        func visit(_ id: JobID) throws(QueueError) {
+            if finished.contains(id) { return }
+            if onPath.contains(id) {
+                throw .invalidJob([FieldProblem("after", "job '\(id)' would wait for itself (a dependency cycle)")])
+            }
+            onPath.insert(id)
+            for dependency in graph[id] ?? [] where graph[dependency] != nil { try visit(dependency) }
+            onPath.remove(id)
+            finished.insert(id)
+        }
+        for job in jobs { try visit(job.record.id) }
     }
 
     /// Adds jobs. All ids are reserved first; if one is taken (and not `unique`), every reservation

@@ -86,7 +86,7 @@ public final class Worker {
         let now = CurrentProcess.monotonicMicroseconds
         var wake = min(nextHeartbeat, nextReap, nextRescan)
         if !index.drops.isEmpty { wake = min(wake, nextDropCheck) }
-        if current == nil, let due = index.nextDue {
+        if current == nil, stopMode == nil, !isPaused, unrecorded.isEmpty, let due = index.nextDue {
             wake = min(wake, now + Int64(max(0, due.secondsSince(.now())) * 1_000_000) + 1000)
         }
         if let run = current?.run, let enforcement = run.nextEnforcement(graceSeconds: spool.config.stopGraceSeconds) {
@@ -245,6 +245,13 @@ public final class Worker {
     private func claimNext() {
         let now = Timestamp.now()
         while let name = index.next(now: now) {
+            // A job waiting for its dependencies stays where it is, unclaimed: it is read in
+            // place (pending files never change) and put back in the index for a second.
+            if let waiting = try? spool.readJob(name), !waiting.after.isEmpty,
+               case .waiting = dependencies(of: waiting) {
+                index.postpone(name, until: now.adding(seconds: 1))
+                continue
+            }
             let claim = FileName.processing(id: name.id, worker: id)
             do {
                 try spool.move(name, to: claim)
@@ -274,6 +281,7 @@ public final class Worker {
         case .ready:
             break
         case .waiting:
+            // A dependency moved back (a dlq retry) between the look and the claim.
             try? FileSystem.renameNoReplace(spool.path(claim), to: spool.path(name))
             index.postpone(name, until: now.adding(seconds: 1))
             return false
@@ -382,6 +390,7 @@ public final class Worker {
             try spool.rewrite(record, at: claim)
             CrashPoint.check("after-result")
             let target = try spool.transfer(record, from: claim)
+            CrashPoint.check("after-move")
             spool.discardBackup(of: claim)
             spool.clearCancelRequest(record.id)
             try? spool.recordMetrics(record)

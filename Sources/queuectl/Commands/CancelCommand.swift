@@ -25,6 +25,15 @@ enum CancelCommand {
         while !running.isEmpty {
             running.removeAll { job in
                 guard let location = spool.locate(JobID(rawValue: job.id)!), location.state != .processing else { return false }
+                if location.state == .pending || location.state == .failed {
+                    // Back in the queue (a forced stop, a lost run): cancel it there.
+                    if (try? spool.cancel(job.id)) == .cancelled {
+                        spool.clearCancelRequest(JobID(rawValue: job.id)!)
+                        Console.out("\(job.id): cancelled (moved to dead/; 'queuectl dlq retry \(job.id)' brings it back)")
+                        return true
+                    }
+                    return false
+                }
                 if location.state == .dead {
                     Console.out("\(job.id): cancelled while running (its process group was killed; moved to dead/)")
                 } else {

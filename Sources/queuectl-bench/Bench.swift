@@ -1,0 +1,24 @@
+// Bench: what every scenario is given — the options, the binary under test, the peers, the
+// scratch folders — and the progress lines it prints while it works.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Bench {
+    let options: Options
+    let queuectl: Queuectl
+    let peers: Peers
+    let scratch: Scratch
+
+    /// A progress line on stderr, so that stdout holds only the table.
+    func progress(_ text: String) {
+        var line = "  · " + text + "\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Ids `prefix-0` ... for a run's jobs.
+    static func ids(_ prefix: String, _ count: Int) -> [String] {
+        (0..<count).map { "\(prefix)-\($0)" }
+    }
+}

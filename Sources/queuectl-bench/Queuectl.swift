@@ -1,0 +1,92 @@
+// Queuectl: the release binary under test — found beside the bench, checked to be built as the
+// README's install says — and what the scenarios ask of it: batches of jobs, workers, drains.
+
+import QueueCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Queuectl {
+    let path: String
+    /// False when the binary loads the Swift runtime dynamically (built without --static-swift-stdlib),
+    /// which adds about 2 ms to every command's start.
+    let isStatic: Bool
+
+    /// The `queuectl` in the bench's own folder (.build/release/).
+    static func locate() throws -> Queuectl {
+        let executable = CurrentProcess.executablePath
+        let directory = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)])
+        let path = directory + "/queuectl"
+        guard access(path, X_OK) == 0 else {
+            throw BenchError("no queuectl beside the bench in \(directory)/: build both with 'swift build -c release --static-swift-stdlib'")
+        }
+        let linksSwiftRuntime = readText(path)?.contains("libswiftCore.so") ?? false
+        return Queuectl(path: path, isStatic: !linksSwiftRuntime)
+    }
+
+    /// `queuectl --spool SPOOL ARGUMENTS...`
+    func command(_ spool: String, _ arguments: String...) -> [String] {
+        [path, "--spool", spool] + arguments
+    }
+
+    /// Creates the spool's folders (every command does; `status` writes nothing else).
+    func create(spool: String) throws {
+        try Child.run(command(spool, "status"))
+    }
+
+    /// Writes `lines` (JSON Lines) to a file and enqueues them with one `enqueue --file`.
+    func enqueue(_ lines: [String], spool: String, scratch: Scratch) throws {
+        let file = scratch.file("jobs.jsonl")
+        try Scratch.write(lines.joined(separator: "\n") + "\n", to: file)
+        try Child.run(command(spool, "enqueue", "--file", file), output: scratch.file("enqueue.log"))
+        unlink(file)
+    }
+
+    /// `worker start --count N` in the foreground; its log goes nowhere.
+    func startWorkers(_ count: Int, spool: String) throws -> Child {
+        try Child.start(command(spool, "worker", "start", "--count", String(count)))
+    }
+
+    /// The lines of `true` jobs with these ids.
+    static func trueJobs(_ ids: [String], priority: Int = 0) -> [String] {
+        let field = priority == 0 ? "" : ",\"priority\":\(priority)"
+        return ids.map { "{\"id\":\"\($0)\",\"command\":\"true\"\(field)}" }
+    }
+
+    /// Seconds from starting `workers` workers until every job of `ids` is in completed/, and
+    /// the peak memory of the process started (the worker itself when `workers` is 1), which is
+    /// stopped afterwards. `observe` sees that process and the jobs done so far.
+    func timeDrain(_ ids: [String], workers: Int, spool: String, timeout: Double,
+                   observe: (Child, Int) -> Void = { _, _ in }) throws -> (seconds: Double, peakKiB: Int) {
+        let paths = ids.map { spool + "/completed/" + $0 + ".json" }
+        let start = monotonicNanoseconds()
+        let worker = try startWorkers(workers, spool: spool)
+        defer { worker.stop() }
+        let end = try waitForFiles(paths, timeout: timeout, watching: worker) { observe(worker, $0) }
+        guard let peakKiB = worker.peakKiB else { throw BenchError("cannot read the peak memory of worker \(worker.pid)") }
+        return (seconds(from: start, to: end), peakKiB)
+    }
+}
+
+/// Waits until every path exists, checking them in order (jobs finish roughly in order) every
+/// half millisecond, and returns the monotonic time at which the last one was seen. Fails when
+/// `process` ends or `timeout` seconds pass. `progress` is told the count found so far.
+func waitForFiles(_ paths: [String], timeout: Double, watching process: Child,
+                  progress: (Int) -> Void = { _ in }) throws -> Int64 {
+    let deadline = monotonicNanoseconds() + Int64(timeout * 1e9)
+    var found = 0
+    while true {
+        while found < paths.count && exists(paths[found]) { found += 1 }
+        let now = monotonicNanoseconds()
+        if found == paths.count { return now }
+        progress(found)
+        if now > deadline {
+            throw BenchError("timed out after \(Int(timeout)) s: \(found) of \(paths.count) jobs done (waiting for \(paths[found]))")
+        }
+        if process.hasEnded {
+            throw BenchError("'\(process.argv.joined(separator: " "))' ended early: \(found) of \(paths.count) jobs done")
+        }
+        var pause = timespec(tv_sec: 0, tv_nsec: 500_000)
+        nanosleep(&pause, nil)
+    }
+}

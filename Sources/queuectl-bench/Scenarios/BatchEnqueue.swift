@@ -1,0 +1,87 @@
+// Scenario 3, batch enqueue: `enqueue --file` of 20,000 and 100,000 jobs against the floor of one
+// file per job — the same number of small files written and renamed by the bench, with no fsync.
+
+import QueueCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Bench {
+    func batchEnqueue(_ results: Results) throws {
+        let runs = options.fewRepeats
+        for size in options.batchSizes {
+            let section = "3. Batch enqueue of \(grouped(size)) jobs"
+            let input = scratch.file("batch.jsonl")
+            try Scratch.write(String(repeating: "{\"command\":\"true\"}\n", count: size), to: input)
+            let floor = FileFloor(count: size)
+            var queuectlTimes: [Double] = [], floorTimes: [Double] = []
+            for run in 1...runs {
+                progress("batch enqueue of \(grouped(size)): run \(run) of \(runs)")
+                let spool = try scratch.folder("batch")
+                try queuectl.create(spool: spool)
+                settle()
+                let errors = scratch.file("enqueue-errors.log")
+                queuectlTimes.append(try timed { try Child.run(queuectl.command(spool, "enqueue", "--file", input), errors: errors) })
+                scratch.remove(spool)
+
+                let folder = try scratch.folder("floor")
+                settle()
+                floorTimes.append(try timed { try floor.write(in: folder) })
+                scratch.remove(folder)
+            }
+            unlink(input)
+            let floorSummary = Summary(floorTimes)
+            let queuectlSummary = Summary(queuectlTimes)
+            results.add(Figure.median(section, "write + rename \(grouped(size)) files, no fsync (the floor)", .seconds, floorSummary)
+                .with(note: format(floorSummary.median / Double(size), .seconds) + " per file"))
+            results.add(Figure.median(section, "queuectl enqueue --file (durable)", .seconds, queuectlSummary)
+                .with(Target.atMost(1.5, times: floorSummary.median, of: "the floor", value: queuectlSummary.median, unit: .seconds))
+                .with(note: format(queuectlSummary.median / Double(size), .seconds) + " per job"))
+        }
+    }
+
+    /// Flushes what earlier steps left dirty, so that a timed run does not pay for it.
+    func settle() {
+        sync()
+        sleep(milliseconds: 100)
+    }
+}
+
+/// The floor of one file per job: create in tmp/, write a job record's bytes, close, rename into
+/// pending/ under a job file name — raw system calls, nothing else.
+private struct FileFloor {
+    let record: [UInt8]
+    let names: [String]
+
+    init(count: Int) {
+        let now = Timestamp.now()
+        let id = JobID.generate(now: now)
+        var job = JobRecord(id: id, command: "true", maxRetries: 3, now: now)
+        job.cwd = "/tmp"
+        record = job.fileBytes
+        names = (0..<count).map { index in
+            let age = now.adding(seconds: Double(index) / 1e6)
+            return FileName.pending(id: JobID.generate(now: age), priority: 0, due: age, age: age).text
+        }
+    }
+
+    func write(in folder: String) throws {
+        try Scratch.makeDirectory(folder + "/tmp")
+        try Scratch.makeDirectory(folder + "/pending")
+        let tmp = open(folder + "/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let pending = open(folder + "/pending", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer {
+            close(tmp)
+            close(pending)
+        }
+        for name in names {
+            let file = openat(tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard file >= 0 else { throw BenchError("floor: cannot create \(name): \(String(cString: strerror(errno)))") }
+            let written = record.withUnsafeBytes { Glibc.write(file, $0.baseAddress, $0.count) }
+            close(file)
+            guard written == record.count, renameat(tmp, name, pending, name) == 0 else {
+                throw BenchError("floor: cannot write or rename \(name): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
