@@ -1,0 +1,71 @@
+// Spool: ids are unique through ids/ (one symlink each), found in O(1), and a batch is all or nothing.
+
+import Testing
+@testable import QueueCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct SpoolTests {
+    func temporarySpool() throws -> Spool {
+        var template = Array("/tmp/queuecore-test.XXXXXX".utf8CString)
+        let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        return try Spool.open(path + "/spool")
+    }
+
+    func job(_ spool: Spool, _ json: String) throws -> NewJob {
+        try spool.decodeNewJob(try parseJSON(json), defaults: spool.jobDefaults(cwd: "/"))
+    }
+
+    @Test func secondJobWithTheSameIdIsRefused() throws {
+        let spool = try temporarySpool()
+        try spool.enqueue([try job(spool, #"{"id": "a", "command": "true"}"#)])
+        #expect(throws: QueueError.self) { try spool.enqueue([try job(spool, #"{"id": "a", "command": "false"}"#)]) }
+        #expect(try FileSystem.names(in: spool.folder(.pending)).count == 1)
+    }
+
+    @Test func uniqueEnqueueOfAnExistingIdWritesNothing() throws {
+        let spool = try temporarySpool()
+        try spool.enqueue([try job(spool, #"{"id": "a", "command": "true"}"#)])
+        let outcomes = try spool.enqueue([try job(spool, #"{"id": "a", "command": "false", "unique": true}"#)])
+        #expect(outcomes == [.alreadyExists(JobID(rawValue: "a")!)])
+        #expect(try FileSystem.names(in: spool.folder(.pending)).count == 1)
+    }
+
+    @Test func batchWithATakenIdWritesNothing() throws {
+        let spool = try temporarySpool()
+        try spool.enqueue([try job(spool, #"{"id": "taken", "command": "true"}"#)])
+        let batch = try spool.decodeBatch(Array("{\"id\":\"new\",\"command\":\"x\"}\n{\"id\":\"taken\",\"command\":\"x\"}\n".utf8),
+                                          defaults: spool.jobDefaults(cwd: "/"))
+        #expect(throws: QueueError.self) { try spool.enqueue(batch) }
+        #expect(try FileSystem.names(in: spool.folder(.pending)).count == 1)
+        #expect(!spool.isReserved(JobID(rawValue: "new")!))
+    }
+
+    @Test func locateFindsAJobWithoutAScan() throws {
+        let spool = try temporarySpool()
+        try spool.enqueue([try job(spool, #"{"id": "x", "command": "true", "priority": 5}"#)])
+        let location = try #require(spool.locate(JobID(rawValue: "x")!))
+        #expect(location.state == .pending)
+        #expect(location.name.priority == 5)
+        #expect(spool.locate(JobID(rawValue: "nope")!) == nil)
+    }
+
+    @Test func dependencyCyclesAndUnknownDependenciesAreRefused() throws {
+        let spool = try temporarySpool()
+        let defaults = spool.jobDefaults(cwd: "/")
+        let cycle = try spool.decodeBatch(Array("{\"id\":\"p\",\"command\":\"x\",\"after\":[\"q\"]}\n{\"id\":\"q\",\"command\":\"x\",\"after\":[\"p\"]}\n".utf8), defaults: defaults)
+        #expect(throws: QueueError.self) { try spool.enqueue(cycle) }
+        #expect(throws: QueueError.self) { try spool.enqueue([try job(spool, #"{"id": "self", "command": "x", "after": ["self"]}"#)]) }
+        #expect(throws: QueueError.self) { try spool.enqueue([try job(spool, #"{"command": "x", "after": ["ghost"]}"#)]) }
+        #expect(try FileSystem.names(in: spool.folder(.pending)).isEmpty)
+    }
+
+    @Test func batchLinesKeepTheirOrder() throws {
+        let spool = try temporarySpool()
+        let lines = (0..<50).map { "{\"id\":\"j\($0)\",\"command\":\"x\"}" }.joined(separator: "\n")
+        try spool.enqueue(try spool.decodeBatch(Array(lines.utf8), defaults: spool.jobDefaults(cwd: "/")))
+        let order = try FileSystem.names(in: spool.folder(.pending)).sorted().compactMap { FileName(parsing: $0, in: .pending)?.id.rawValue }
+        #expect(order == (0..<50).map { "j\($0)" })
+    }
+}
