@@ -134,14 +134,13 @@ extension Spool {
             }
         }
         CrashPoint.check("enqueue-after-reserve")
-        var written: [(temporary: String, name: FileName)] = []
+        let written = records.map { (temporary: tmp + "/" + Spool.temporaryName(), name: FileName.make(for: $0)) }
+        var published = 0
         do {
             let durable = config.isDurable
             let single = records.count == 1
-            for record in records {
-                let temporary = tmp + "/" + Spool.temporaryName()
-                written.append((temporary, FileName.make(for: record)))
-                try writeFile(record.fileBytes, at: temporary, sync: durable && single)
+            for (record, file) in zip(records, written) {
+                try writeFile(record.fileBytes, at: file.temporary, sync: durable && single)
             }
             if durable && !single, let first = written.first {
                 // One syncfs makes every file of the batch durable before any rename.
@@ -149,7 +148,6 @@ extension Spool {
                     try file.syncFileSystem()
                 }
             }
-            var published = 0
             for (temporary, name) in written {
                 try FileSystem.renameNoReplace(temporary, to: path(name))
                 published += 1
@@ -161,14 +159,12 @@ extension Spool {
                 try FileSystem.syncDirectory(folder(.pending))
             }
         } catch {
-            // Nothing half-done stays: remove what was not published, release those ids.
-            for (temporary, name) in written {
-                if FileSystem.exists(temporary) {
-                    try? FileSystem.unlink(temporary)
-                    release(name.id)
-                }
+            // Nothing half-done stays: every job not published loses its temporary file (if it
+            // got one) and its id reservation.
+            for (temporary, name) in written.dropFirst(published) {
+                try? FileSystem.unlink(temporary)
+                release(name.id)
             }
-            for record in records.dropFirst(written.count) { release(record.id) }
             throw .system(error)
         }
         return outcomes

@@ -19,18 +19,51 @@ extension Spool {
         var report = ReapReport()
         let workers = workerRecords()
         let alive = Set(workers.filter(\.isAlive).map(\.record.id))
+        let known = Set(workers.map(\.record.id))
         var claims: [FileName] = []
         try? FileSystem.forEachName(in: folder(.processing)) { text in
             if let name = FileName(parsing: text, in: .processing) { claims.append(name) }
         }
         for claim in claims where claim.worker != me && !alive.contains(claim.worker ?? "") {
+            // A worker whose record is not visible may be another host's, seen through a network
+            // file system's attribute cache: its claim is only taken once it is older than a lease.
+            if !known.contains(claim.worker ?? ""),
+               let info = try? FileSystem.linkStatus(path(claim)),
+               now.secondsSince(max(info.modified, info.changed)) < config.leaseSeconds {
+                continue
+            }
             reapClaim(claim, as: me, now: now, into: &report)
         }
+        removeStrayBackups(claims: claims)
         for (record, isAlive) in workers where !isAlive {
             try? FileSystem.unlink(self.workers + "/" + record.id + ".json")
             report.removedWorkers.append(record.id)
         }
         return report
+    }
+
+    /// Removes `processing/.ID@W.json` backups left by a worker or reaper that died after the
+    /// job had moved on: no claim of that id is left in processing/, and the job is elsewhere.
+    private func removeStrayBackups(claims: [FileName]) {
+        let claimed = Set(claims.map(\.id))
+        try? FileSystem.forEachName(in: folder(.processing), hidden: true) { text in
+            guard let backup = FileName(parsing: String(text.dropFirst()), in: .processing),
+                  !claimed.contains(backup.id),
+                  let location = locate(backup.id), location.state != .processing else { return }
+            try? FileSystem.unlink(folder(.processing) + "/" + text)
+        }
+    }
+
+    /// The backup of a claim of `id`, whichever worker made it (a reaper may have renamed the claim).
+    private func backup(of id: JobID) -> String? {
+        var found: String?
+        let prefix = "." + id.rawValue + "@"
+        try? FileSystem.forEachName(in: folder(.processing), hidden: true) { text in
+            if found == nil, text.hasPrefix(prefix), FileName(parsing: String(text.dropFirst()), in: .processing)?.id == id {
+                found = folder(.processing) + "/" + text
+            }
+        }
+        return found
     }
 
     private func reapClaim(_ claim: FileName, as me: String, now: Timestamp, into report: inout ReapReport) {
@@ -42,7 +75,7 @@ extension Spool {
         }
         CrashPoint.check("reap-after-takeover")
         // A record lost to a crash (its run began unsynced) falls back to the claimed backup.
-        let backup = backupPath(of: claim)
+        let backup = self.backup(of: claim.id) ?? backupPath(of: claim)
         var recorded = (try? readRecordedState(mine)) ?? .processing
         var record: JobRecord
         if let current = try? readJob(mine) {

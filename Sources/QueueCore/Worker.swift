@@ -24,6 +24,8 @@ public final class Worker {
     private var isCancelling = false
     /// Results that could not be written yet (a full disk): retried every reap tick.
     private var unrecorded: [(record: JobRecord, claim: FileName)] = []
+    /// After a write failed for lack of space: no claims before this (monotonic µs).
+    private var claimsPausedUntil: Int64 = 0
     private var hooks: [HookRun] = []
     private var stopMode: StopMode?
     private var lastScan: [JobState: (modified: Timestamp, at: Int64)] = [:]
@@ -66,7 +68,7 @@ public final class Worker {
         while true {
             if current == nil {
                 if stopMode != nil && hooks.isEmpty && (unrecorded.isEmpty || stopMode == .forced) { break }
-                if !isPaused && unrecorded.isEmpty && stopMode == nil { claimNext() }
+                if mayClaim { claimNext() }
             }
             timers(now: CurrentProcess.monotonicMicroseconds)
             wait()
@@ -77,6 +79,11 @@ public final class Worker {
 
     private var isPaused: Bool { FileSystem.exists(spool.root + "/paused") }
 
+    /// Not stopping, not paused, no result waiting to be written, no recent lack of space.
+    private var mayClaim: Bool {
+        stopMode == nil && unrecorded.isEmpty && CurrentProcess.monotonicMicroseconds >= claimsPausedUntil && !isPaused
+    }
+
     // MARK: Waiting
 
     private func wait() {
@@ -85,8 +92,9 @@ public final class Worker {
         if let current { descriptors.append(current.run.output) }
         let now = CurrentProcess.monotonicMicroseconds
         var wake = min(nextHeartbeat, nextReap, nextRescan)
+        if claimsPausedUntil > now { wake = min(wake, claimsPausedUntil) }
         if !index.drops.isEmpty { wake = min(wake, nextDropCheck) }
-        if current == nil, stopMode == nil, !isPaused, unrecorded.isEmpty, let due = index.nextDue {
+        if current == nil, mayClaim, let due = index.nextDue {
             wake = min(wake, now + Int64(max(0, due.secondsSince(.now())) * 1_000_000) + 1000)
         }
         if let run = current?.run, let enforcement = run.nextEnforcement(graceSeconds: spool.config.stopGraceSeconds) {
@@ -302,7 +310,16 @@ public final class Worker {
         do {
             try spool.beginRun(record, at: claim)
         } catch {
-            log("claim of \(record.id) lost before its run: \(error)")
+            if error.isNotFound {
+                log("claim of \(record.id) lost before its run: \(error)")
+                return false
+            }
+            // No space to write the record (usually): give the job back with one rename, which
+            // needs none, and claim nothing for a few seconds.
+            log("cannot start \(record.id): \(error); returned to the queue, claims paused for 2s")
+            try? FileSystem.renameNoReplace(spool.path(claim), to: spool.path(name))
+            index.postpone(name, until: now.adding(seconds: 2))
+            claimsPausedUntil = CurrentProcess.monotonicMicroseconds + 2_000_000
             return false
         }
         do {

@@ -79,12 +79,17 @@ extension Spool {
         let names = (try? FileSystem.names(in: workers)) ?? []
         for name in names where name.hasSuffix(".json") {
             let path = workers + "/" + name
-            guard let bytes = try? Spool.readRegularFile(path, limit: 64 * 1024),
+            // open + fstat, not lstat: on network file systems an open revalidates the cached
+            // attributes, so the heartbeat read is the one the other host wrote.
+            guard let file = try? FileDescriptor.open(path, O_RDONLY | O_NONBLOCK) else { continue }
+            let contents = try? file.closeAfter { file throws(SystemError) in
+                (try file.status(), try file.readAll(limit: 64 * 1024, path: path))
+            }
+            guard let (info, bytes) = contents, info.isRegularFile,
                   let value = try? parseJSON(bytes), let object = value.objectValue,
                   let id = object["id"]?.stringValue, let pid = object["pid"]?.intValue,
                   let host = object["host"]?.stringValue,
-                  let started = object["started_at"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
-                  let info = try? FileSystem.linkStatus(path)
+                  let started = object["started_at"]?.stringValue.flatMap(Timestamp.init(iso8601:))
             else { continue }
             let record = WorkerRecord(id: id, pid: Int32(pid), host: host, startedAt: started, heartbeat: info.modified)
             result.append((record, isWorkerAlive(record, path: path, now: now)))
