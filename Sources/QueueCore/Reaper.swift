@@ -26,8 +26,9 @@ extension Spool {
         }
         for claim in claims where claim.worker != me && !alive.contains(claim.worker ?? "") {
             // A worker whose record is not visible may be another host's, seen through a network
-            // file system's attribute cache: its claim is only taken once it is older than a lease.
-            if !known.contains(claim.worker ?? ""),
+            // file system's attribute cache: its claim is only taken once it is older than a lease
+            // (unless its id names a process of this host that is gone: a crashed `reap`).
+            if let worker = claim.worker, !known.contains(worker), !WorkerRecord.isGoneFromThisHost(worker),
                let info = try? FileSystem.linkStatus(path(claim)),
                now.secondsSince(max(info.modified, info.changed)) < config.leaseSeconds {
                 continue

@@ -23,9 +23,23 @@ public struct WorkerRecord: Sendable {
 
     /// A worker id safe in file names: host, pid and a random suffix (pids are reused).
     public static func makeID(host: String, pid: Int32) -> String {
-        let safeHost = String(host.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
         let suffix = String(UInt32.random(in: 0...UInt32.max) % 46656, radix: 36)
-        return "\(safeHost.isEmpty ? "host" : safeHost)-\(pid)-\(suffix)"
+        return "\(safeHost(host))-\(pid)-\(suffix)"
+    }
+
+    static func safeHost(_ host: String) -> String {
+        let safe = String(host.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
+        return safe.isEmpty ? "host" : safe
+    }
+
+    /// True when `id` (of a worker, or of a `reap`, `cancel` or `doctor` run, which publish no
+    /// record) names a process of this host that no longer exists.
+    static func isGoneFromThisHost(_ id: String) -> Bool {
+        let parts = id.split(separator: "-")
+        guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { return false }
+        let prefix = safeHost(CurrentProcess.hostName) + "-"
+        let host = id.hasPrefix(prefix) || ["reaper-", "cancel-", "doctor-"].contains { id.hasPrefix($0 + prefix) }
+        return host && !Signals.isAlive(pid)
     }
 }
 
