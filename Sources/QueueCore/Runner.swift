@@ -125,8 +125,6 @@ public final class Run {
         output.close()
         if logSize > maxLogBytes { trimLog() }
         log?.close()
-        // The group may still hold children that outlived the shell; they belong to this job.
-        Signals.sendToGroup(SIGKILL, group: child.pid)
         return Double(CurrentProcess.monotonicMicroseconds - startedMonotonic) / 1_000_000
     }
 }

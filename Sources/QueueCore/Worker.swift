@@ -353,7 +353,11 @@ public final class Worker {
 
     private func checkChild() {
         guard let (record, claim, run) = current else { return }
-        guard let termination = try? Spawn.poll(run.child) else { return }
+        guard Spawn.hasEnded(run.child) else { return }
+        // Whatever the job left running in its group dies with it; the leader is not reaped yet,
+        // so the group id cannot belong to anyone else.
+        Signals.sendToGroup(SIGKILL, group: run.child.pid)
+        let termination = (try? Spawn.wait(run.child)) ?? .signalled(SIGKILL)
         current = nil
         var finished = record
         complete(&finished, claim: claim, run: run, termination: termination)

@@ -93,6 +93,19 @@ public enum Spawn {
         return decode(status)
     }
 
+    /// True once the child has ended, without reaping it (waitid WNOWAIT): until it is reaped
+    /// its pid, and so its process group id, cannot be given to another process, so the group
+    /// can still be signalled safely. (pid_max is often 32768: pids come round quickly.)
+    public static func hasEnded(_ child: ChildProcess) -> Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else {
+            return errno == ECHILD
+        }
+        // With WNOHANG, si_pid stays 0 while the child runs (it follows si_signo, si_errno,
+        // si_code and padding: byte 16 on 64-bit Linux).
+        return withUnsafeBytes(of: &info) { $0.load(fromByteOffset: 16, as: Int32.self) } != 0
+    }
+
     /// waitpid blocking until the child ends.
     public static func wait(_ child: ChildProcess) throws(SystemError) -> Termination {
         var status: CInt = 0
