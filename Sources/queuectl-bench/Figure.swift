@@ -82,8 +82,10 @@ func format(_ value: Double, _ unit: Unit) -> String {
     }
 }
 
+/// 2 as "2", 1.5 as "1.5", 1.25 as "1.25".
 func formatFactor(_ factor: Double) -> String {
-    factor == factor.rounded() ? String(Int(factor)) : fixed(factor, 2)
+    if factor == factor.rounded() { return String(Int(factor)) }
+    return (factor * 10).rounded() == factor * 10 ? fixed(factor, 1) : fixed(factor, 2)
 }
 
 /// `value` with `digits` decimals.

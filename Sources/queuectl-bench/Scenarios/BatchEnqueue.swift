@@ -17,17 +17,20 @@ extension Bench {
             var queuectlTimes: [Double] = [], floorTimes: [Double] = []
             for run in 1...runs {
                 progress("batch enqueue of \(grouped(size)): run \(run) of \(runs)")
-                let spool = try scratch.folder("batch")
-                try queuectl.create(spool: spool)
-                settle()
-                let errors = scratch.file("enqueue-errors.log")
-                queuectlTimes.append(try timed { try Child.run(queuectl.command(spool, "enqueue", "--file", input), errors: errors) })
-                scratch.remove(spool)
-
-                let folder = try scratch.folder("floor")
-                settle()
-                floorTimes.append(try timed { try floor.write(in: folder) })
-                scratch.remove(folder)
+                // Taken in turns, first one then the other, so that neither always follows the other's cleanup.
+                for turn in run % 2 == 1 ? [0, 1] : [1, 0] {
+                    let folder = try scratch.folder("batch")
+                    if turn == 0 {
+                        try queuectl.create(spool: folder)
+                        settle()
+                        let errors = scratch.file("enqueue-errors.log")
+                        queuectlTimes.append(try timed { try Child.run(queuectl.command(folder, "enqueue", "--file", input), errors: errors) })
+                    } else {
+                        settle()
+                        floorTimes.append(try timed { try floor.write(in: folder) })
+                    }
+                    scratch.remove(folder)
+                }
             }
             unlink(input)
             let floorSummary = Summary(floorTimes)
