@@ -59,11 +59,6 @@ struct Summary: Sendable {
             ? Spread(low: minimum, high: maximum, kind: .range)
             : Spread(low: percentile(25), high: percentile(75), kind: .interquartile)
     }
-
-    /// The same samples transformed one by one (e.g. seconds into jobs per second).
-    func map(_ transform: (Double) -> Double) -> Summary {
-        Summary(samples.map(transform))
-    }
 }
 
 /// How far the samples of a figure spread around its median.

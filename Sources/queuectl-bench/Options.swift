@@ -1,4 +1,5 @@
-// Options: the bench's command line and the sizes each scenario uses, full or --quick.
+// Options: the bench's command line, and the sizes each scenario uses in a full run or with
+// --quick (a smoke test of a minute or two).
 
 struct Options {
     var quick = false

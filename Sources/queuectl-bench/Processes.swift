@@ -1,5 +1,5 @@
 // Processes: the programs under test are started with posix_spawn (no shell in between, the same
-// way for queuectl and its peers), waited for with wait4, and their peak memory read from /proc.
+// way for queuectl and its peers) and waited for; a worker's peak memory is read from /proc.
 
 import QueueCore
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
-// Scratch: the benchmark's temporary folders (under /tmp, or --dir), each scenario's spools and
-// files in a fresh one; everything is removed at the end, also after a failure.
+// Scratch: the benchmark's temporary folders (under /tmp, or --dir), a fresh one for each spool
+// and file; all removed at the end of the run, also when a scenario failed.
 
 #if canImport(Glibc)
 import Glibc

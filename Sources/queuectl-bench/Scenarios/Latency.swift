@@ -1,6 +1,5 @@
-// Scenario 4, latency with an idle worker: from `enqueue` starting to the job's command starting
-// (queuectl, task-spooler, nq), and inside the worker: from the job file's arrival in pending/ to
-// the command starting, less the start of `sh -c` itself, which the bench measures beside it.
+// Scenario 4, latency with an idle worker: `enqueue` starting → the job's command starting (against
+// task-spooler and nq), and inside the worker: the job file's arrival in pending/ → the same.
 
 import QueueCore
 #if canImport(Glibc)
@@ -8,6 +7,8 @@ import Glibc
 #endif
 
 extension Bench {
+    /// Every start is seen through a FIFO the command writes to. The worker's own share is the
+    /// arrival → start time less the start of `sh -c` alone, measured by the bench right after it.
     func latency(_ results: Results) throws {
         let samples = options.latencySamples
         let section = "4. Latency to the job's start, idle worker (\(samples) samples each)"
@@ -28,7 +29,9 @@ extension Bench {
             let start = monotonicNanoseconds()
             let child = try begin()
             let started = try signal.wait(for: token, timeout: 10)
-            if let exit = child?.wait(), exit.status != 0 { throw BenchError("'\(child!.argv.joined(separator: " "))' exited with status \(exit.status)") }
+            if let child, case let exit = child.wait(), exit.status != 0 {
+                throw BenchError("'\(child.argv.joined(separator: " "))' exited with status \(exit.status)")
+            }
             try end()
             sleep(milliseconds: 5)
             return seconds(from: start, to: started)

@@ -1,6 +1,5 @@
-// Scenario 5, scale: `status`, `list --state pending --limit 10` and `show ID` with 1,000 to
-// 1,000,000 jobs in the spool (half completed, half pending), and the drain rate of one worker
-// with 100,000 completed and 100,000 pending jobs beside it against an empty spool.
+// Scenario 5, scale: `status`, `list` and `show` with 1,000 to 1,000,000 jobs in the spool, and
+// one worker's drain rate beside 100,000 completed and 100,000 pending jobs against an empty spool.
 
 extension Bench {
     func scale(_ results: Results) throws {
