@@ -92,27 +92,11 @@ enum Control {
         try startProgram(spool, Binary.path, ["--spool", spool.path] + arguments, label: arguments.first ?? "queuectl")
     }
 
-    /// Starts any program in the background with the test's environment, stdout and stderr in a file.
+    /// Starts any program in the background with the test's environment, stdout and stderr in a
+    /// file (the harness's `TestSpool.startProcess`, which the fault suite uses too).
     static func startProgram(_ spool: TestSpool, _ executable: String, _ arguments: [String],
                              environment extra: [String: String] = [:], label: String) throws -> BackgroundProcess {
-        let folder = spool.root + "/control-io"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let outputPath = folder + "/\(label)-\(UInt64.random(in: 0...UInt64.max)).log"
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
-              let output = FileHandle(forWritingAtPath: outputPath) else {
-            throw HarnessFailure(description: "cannot create \(outputPath)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = spool.environment(extra)
-        process.currentDirectoryURL = URL(fileURLWithPath: spool.scratch)
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try launch(process)
-        try? output.close()
-        return BackgroundProcess(process: process, outputPath: outputPath, arguments: [executable] + arguments)
+        try spool.startProcess(executable, arguments, environment: extra, label: label)
     }
 
     /// Runs a program to its end and returns its exit status and output (stdout and stderr together).
