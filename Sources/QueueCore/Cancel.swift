@@ -54,7 +54,7 @@ extension Spool {
                     try rewrite(cancelled, at: claim)
                     _ = try transfer(cancelled, from: claim)
                 } catch { throw .system(error) }
-                try? recordMetrics(cancelled)
+                try? recordMetrics(CollectionOfOne(cancelled))
                 return .cancelled
             }
         }

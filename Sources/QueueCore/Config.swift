@@ -12,9 +12,13 @@ public struct Config: Sendable {
         let check: @Sendable (JSONValue) -> String?
     }
 
-    public private(set) var values: JSONObject
+    public private(set) var values: JSONObject { didSet { settings = Settings(values) } }
+    private var settings: Settings
 
-    public init(values: JSONObject = JSONObject()) { self.values = values }
+    public init(values: JSONObject = JSONObject()) {
+        self.values = values
+        settings = Settings(values)
+    }
 
     public static let keys: [Key] = [
         .integer("max_retries", "Retries after the first run before a job goes to the DLQ.", 3, 0...1_000_000),
@@ -65,33 +69,60 @@ public struct Config: Sendable {
         return Config(values: object)
     }
 
-    // Typed accessors used by the queue.
-    public var maxRetries: Int { Int(number("max_retries") ?? 3) }
-    public var backoffBase: Double { number("backoff_base") ?? 2 }
-    public var backoffMax: Double { number("backoff_max") ?? 3600 }
-    public var timeoutSeconds: Double? { number("timeout_sec") }
-    public var leaseSeconds: Double { number("lease_sec") ?? 30 }
-    public var pollInterval: Double { number("poll_interval") ?? 1 }
-    public var maxLogBytes: Int { Int(number("max_log_bytes") ?? 1_048_576) }
-    public var maxJobBytes: Int { Int(number("max_job_bytes") ?? 1_048_576) }
-    public var allowsGroupWrite: Bool { value(try! Config.key(named: "allow_group_write")).boolValue ?? false }
-    public var isDurable: Bool { value(try! Config.key(named: "fsync")).boolValue ?? true }
-    public var permanentExitCodes: [Int] {
-        value(try! Config.key(named: "permanent_exit_codes")).arrayValue?.compactMap(\.intValue) ?? []
-    }
-    public var stopGraceSeconds: Double { number("stop_grace_sec") ?? 5 }
-    public var hookTimeoutSeconds: Double { number("hook_timeout_sec") ?? 10 }
+    // Typed accessors used by the queue: read on hot paths (every loop of a worker), so they are
+    // decoded once per change of `values`, not looked up by name each time.
+    public var maxRetries: Int { settings.maxRetries }
+    public var backoffBase: Double { settings.backoffBase }
+    public var backoffMax: Double { settings.backoffMax }
+    public var timeoutSeconds: Double? { settings.timeoutSeconds }
+    public var leaseSeconds: Double { settings.leaseSeconds }
+    public var pollInterval: Double { settings.pollInterval }
+    public var maxLogBytes: Int { settings.maxLogBytes }
+    public var maxJobBytes: Int { settings.maxJobBytes }
+    public var allowsGroupWrite: Bool { settings.allowsGroupWrite }
+    public var isDurable: Bool { settings.isDurable }
+    public var permanentExitCodes: [Int] { settings.permanentExitCodes }
+    public var stopGraceSeconds: Double { settings.stopGraceSeconds }
+    public var hookTimeoutSeconds: Double { settings.hookTimeoutSeconds }
     /// The hook command for jobs that land in `state` (completed or dead), if one is set.
     public func hook(for state: JobState) -> String? {
         switch state {
-        case .completed: value(try! Config.key(named: "on_complete")).stringValue
-        case .dead: value(try! Config.key(named: "on_dead")).stringValue
+        case .completed: settings.onComplete
+        case .dead: settings.onDead
         default: nil
         }
     }
 
-    private func number(_ name: String) -> Double? {
-        value(try! Config.key(named: name)).doubleValue
+    /// The typed values of `values`, each falling back to its key's default.
+    struct Settings: Sendable {
+        var maxRetries, maxLogBytes, maxJobBytes: Int
+        var backoffBase, backoffMax, leaseSeconds, pollInterval, stopGraceSeconds, hookTimeoutSeconds: Double
+        var timeoutSeconds: Double?
+        var allowsGroupWrite, isDurable: Bool
+        var permanentExitCodes: [Int]
+        var onComplete, onDead: String?
+
+        init(_ values: JSONObject) {
+            func value(_ name: String) -> JSONValue {
+                values[name] ?? Config.keys.first { $0.name == name }!.defaultValue
+            }
+            func number(_ name: String) -> Double { value(name).doubleValue ?? 0 }
+            maxRetries = Int(number("max_retries"))
+            maxLogBytes = Int(number("max_log_bytes"))
+            maxJobBytes = Int(number("max_job_bytes"))
+            backoffBase = number("backoff_base")
+            backoffMax = number("backoff_max")
+            leaseSeconds = number("lease_sec")
+            pollInterval = number("poll_interval")
+            stopGraceSeconds = number("stop_grace_sec")
+            hookTimeoutSeconds = number("hook_timeout_sec")
+            timeoutSeconds = value("timeout_sec").doubleValue
+            allowsGroupWrite = value("allow_group_write").boolValue ?? false
+            isDurable = value("fsync").boolValue ?? true
+            permanentExitCodes = value("permanent_exit_codes").arrayValue?.compactMap(\.intValue) ?? []
+            onComplete = value("on_complete").stringValue
+            onDead = value("on_dead").stringValue
+        }
     }
 }
 

@@ -57,17 +57,20 @@ public struct Metrics: Sendable {
 }
 
 extension Spool {
-    /// Adds one finished run to the totals.
-    public func recordMetrics(_ record: JobRecord) throws(SystemError) {
+    /// Adds finished runs to the totals (a worker sends a batch: one locked rewrite for many).
+    public func recordMetrics(_ records: some Sequence<JobRecord>) throws(SystemError) {
         let file = try FileDescriptor.open(metricsPath, O_RDWR | O_CREAT, mode: 0o600)
         try file.closeAfter { file throws(SystemError) in
             _ = try file.lockExclusive(wait: true)
             let bytes = try file.readAll(limit: 1 << 20, path: metricsPath)
             var metrics = (try? parseJSON(bytes)).map(Metrics.init(json:)) ?? Metrics()
-            metrics.add(record)
+            for record in records { metrics.add(record) }
+            // Overwritten in place and padded with spaces (valid JSON) rather than truncated:
+            // on ext4 a truncate to zero forces the file's data to disk, an fsync we do not need.
+            var text = Array((encodeJSON(metrics.json) + "\n").utf8)
+            if text.count < bytes.count { text += [UInt8](repeating: 0x20, count: bytes.count - text.count) }
             try file.seek(to: 0)
-            try file.truncate(to: 0)
-            try file.writeAll(encodeJSON(metrics.json) + "\n", path: metricsPath)
+            try file.writeAll(text, path: metricsPath)
         }
     }
 

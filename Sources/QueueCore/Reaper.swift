@@ -94,7 +94,10 @@ extension Spool {
         do {
             switch recorded {
             case .completed, .dead, .failed:
+                // A worker writes its results unsynced and syncs them in groups: this one may
+                // not be on disk yet (the worker died in between), so it is synced before it moves.
                 record.state = recorded
+                try syncContents(of: [mine])
                 _ = try transfer(record, from: mine)
                 report.finished.append(record.id)
             case .pending:
@@ -110,7 +113,7 @@ extension Spool {
                 CrashPoint.check("reap-after-rewrite")
                 _ = try transfer(record, from: mine)
                 if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
-                try? recordMetrics(record)
+                try? recordMetrics(CollectionOfOne(record))
             }
         } catch {
             // Left as our claim: the next reap (after this process is gone) takes it again.

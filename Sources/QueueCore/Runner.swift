@@ -1,5 +1,6 @@
 // Runner: one run of one job. Starts `/bin/sh -c COMMAND` (see Spawn), copies its output into
-// SPOOL/logs/ID.log (bounded to the last `max_log_bytes`), enforces the timeout with SIGTERM to
+// SPOOL/logs/ID.log (bounded to the last `max_log_bytes`; created at the first byte of output, so
+// a silent job costs no file), enforces the timeout with SIGTERM to
 // the process group and SIGKILL after a grace period, and reports how the run ended.
 
 /// A running job: the child, its output pipe and its log.
@@ -12,34 +13,40 @@ public final class Run {
     let maxLogBytes: Int
     private var log: FileDescriptor?
     private var logSize = 0
+    /// "--- attempt N started ... ---", written before the run's first output.
+    private var header: [UInt8]?
     /// When the timeout (or a stop) sent SIGTERM; SIGKILL follows after the grace period.
     public private(set) var terminatedAt: Int64?
     public private(set) var timedOut = false
+    /// The output pipe reached end of file: nothing more to poll it for (the exit comes as SIGCHLD).
+    public private(set) var outputEnded = false
     public var deadline: Int64?
 
-    /// Starts the job's command. Throws when it cannot be started (bad cwd, no /bin/sh...).
-    public init(record: JobRecord, attempt: Int, worker: String, spool: Spool, now: Timestamp) throws(SystemError) {
+    /// The worker's environment as jobs inherit it: without the variables each run sets itself.
+    public static func inheritedEnvironment() -> [String] {
+        CurrentProcess.environment.filter { !$0.hasPrefix("QUEUECTL_JOB_ID=") && !$0.hasPrefix("QUEUECTL_ATTEMPT=") }
+    }
+
+    /// Starts the job's command in `environment` (see `inheritedEnvironment`) plus the job's own
+    /// variables. Throws when it cannot be started (bad cwd, no /bin/sh...).
+    public init(record: JobRecord, attempt: Int, worker: String, spool: Spool, environment inherited: [String],
+                now: Timestamp) throws(SystemError) {
         logPath = spool.logs + "/" + record.id.rawValue + ".log"
         maxLogBytes = spool.config.maxLogBytes
         let pipe = try FileDescriptor.pipe()
-        var environment = CurrentProcess.environment.filter {
-            !$0.hasPrefix("QUEUECTL_JOB_ID=") && !$0.hasPrefix("QUEUECTL_ATTEMPT=")
-        }
+        var environment = inherited
         for (name, value) in record.environment {
             environment.removeAll { $0.hasPrefix(name + "=") }
             environment.append(name + "=" + value)
         }
         environment.append("QUEUECTL_JOB_ID=" + record.id.rawValue)
         environment.append("QUEUECTL_ATTEMPT=\(attempt)")
-        log = try? FileDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o600)
-        logSize = (try? log?.status().size) ?? 0
         do {
             child = try Spawn.start(["/bin/sh", "-c", record.command], environment: environment,
                                     directory: record.cwd, output: pipe.write, newProcessGroup: true)
         } catch {
             pipe.read.close()
             pipe.write.close()
-            log?.close()
             throw error
         }
         pipe.write.close()
@@ -50,24 +57,34 @@ public final class Run {
         if let timeout = record.timeoutSeconds ?? spool.config.timeoutSeconds {
             deadline = startedMonotonic + Int64(timeout * 1_000_000)
         }
-        append(Array("--- attempt \(attempt) started \(now.iso8601) on \(worker) ---\n".utf8))
+        header = Array("--- attempt \(attempt) started \(now.iso8601) on \(worker) ---\n".utf8)
     }
 
     /// Copies whatever the child has written so far into the log. Returns false at end of output.
     @discardableResult
     public func drainOutput() -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(output.rawValue, $0.baseAddress, $0.count) }
-            if count > 0 {
-                append(Array(buffer[0..<count]))
-                continue
+        guard !outputEnded else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64 * 1024) { buffer in
+            while true {
+                let count = Glibc.read(output.rawValue, buffer.baseAddress, buffer.count)
+                if count > 0 {
+                    append(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+                    continue
+                }
+                if count < 0 && (errno == EAGAIN || errno == EINTR) { return true }
+                outputEnded = true
+                return false
             }
-            return count < 0 && (errno == EAGAIN || errno == EINTR)
         }
     }
 
-    private func append(_ bytes: [UInt8]) {
+    private func append(_ bytes: some Collection<UInt8>) {
+        if let header {
+            self.header = nil
+            log = try? FileDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o600)
+            logSize = (try? log?.status().size) ?? 0
+            append(header)
+        }
         guard let log else { return }
         do {
             try log.writeAll(bytes, path: logPath)

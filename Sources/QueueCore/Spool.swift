@@ -133,8 +133,18 @@ public struct Spool: Sendable {
         try FileSystem.renameNoReplace(path(from), to: path(to))
     }
 
+    /// Makes the contents of the files named durable, when durability is on: one fsync for one
+    /// file, one syncfs(2) for several (a single journal commit instead of one per file).
+    public func syncContents(of names: [FileName]) throws(SystemError) {
+        guard config.isDurable, let first = names.first else { return }
+        let file = try FileDescriptor.open(names.count == 1 ? path(first) : root, names.count == 1 ? O_RDONLY : O_RDONLY | O_DIRECTORY)
+        try file.closeAfter { file throws(SystemError) in
+            if names.count == 1 { try file.sync(path: path(first)) } else { try file.syncFileSystem() }
+        }
+    }
+
     /// fsync of the state folders named, when durability is on.
-    public func syncFolders(_ states: [JobState]) throws(SystemError) {
+    public func syncFolders(_ states: some Sequence<JobState>) throws(SystemError) {
         guard config.isDurable else { return }
         for state in states { try FileSystem.syncDirectory(folder(state)) }
     }
@@ -178,11 +188,12 @@ import Glibc
 #endif
 
 extension Spool {
-    /// Rewrites a job file in place, durably, only if it is still there (see `replaceExisting`).
-    public func rewrite(_ record: JobRecord, at name: FileName) throws(SystemError) {
+    /// Rewrites a job file in place, only if it is still there (see `replaceExisting`): durably,
+    /// unless `sync` is false (a worker's result, made durable later by `syncContents`).
+    public func rewrite(_ record: JobRecord, at name: FileName, sync: Bool = true) throws(SystemError) {
         let temporary = tmp + "/" + Spool.temporaryName()
         do {
-            try writeFile(record.fileBytes, at: temporary, sync: config.isDurable)
+            try writeFile(record.fileBytes, at: temporary, sync: sync && config.isDurable)
             try FileSystem.replaceExisting(path(name), with: temporary)
         } catch {
             try? FileSystem.unlink(temporary)
@@ -216,13 +227,14 @@ extension Spool {
     }
 
     /// The final step of a state change: the rewritten record moves to its new folder with one
-    /// rename; the hint follows for pending/ and failed/.
-    public func transfer(_ record: JobRecord, from name: FileName) throws(SystemError) -> FileName {
+    /// rename; the hint follows for pending/ and failed/. With `syncFolder: false` the caller
+    /// fsyncs the target folder itself, once for a group of moves.
+    public func transfer(_ record: JobRecord, from name: FileName, syncFolder: Bool = true) throws(SystemError) -> FileName {
         let target = FileName.make(for: record)
         try move(name, to: target)
         // One fsync of the target folder: ext4 and XFS journal both sides of a rename in one
         // transaction, so this also makes the departure from the source folder durable.
-        try syncFolders([target.state])
+        if syncFolder { try syncFolders([target.state]) }
         if target.state == .pending || target.state == .failed { updateHint(record.id, to: target) }
         return target
     }

@@ -24,6 +24,13 @@ public final class Worker {
     private var isCancelling = false
     /// Results that could not be written yet (a full disk): retried every reap tick.
     private var unrecorded: [(record: JobRecord, claim: FileName)] = []
+    /// Results written but not yet synced and moved: committed together (see `commit`).
+    private var staged: [(record: JobRecord, claim: FileName)] = []
+    private var commitDeadline: Int64 = 0
+    /// A result waits at most this long (µs) for others to share its commit, and a group holds
+    /// at most `commitSize`; an idle worker commits at once.
+    static let commitDelay: Int64 = 50_000
+    static let commitSize = 64
     /// After a write failed for lack of space: no claims before this (monotonic µs).
     private var claimsPausedUntil: Int64 = 0
     private var hooks: [HookRun] = []
@@ -35,6 +42,8 @@ public final class Worker {
     private var nextDropCheck: Int64 = 0
     private var nextCancelCheck: Int64 = 0
     private let log: (String) -> Void
+    /// What every job inherits, computed once (see `Run.inheritedEnvironment`).
+    private let environment = Run.inheritedEnvironment()
     /// Seconds between rescans: `poll_interval` where change events may miss other hosts'
     /// files (no inotify, or a network file system); otherwise a slow safety net.
     private let rescanInterval: Double
@@ -67,8 +76,11 @@ public final class Worker {
         rescan(force: true)
         while true {
             if current == nil {
-                if stopMode != nil && hooks.isEmpty && (unrecorded.isEmpty || stopMode == .forced) { break }
                 if mayClaim { claimNext() }
+                if current == nil {
+                    commit()  // idle: no result waits for company
+                    if stopMode != nil && hooks.isEmpty && (unrecorded.isEmpty || stopMode == .forced) { break }
+                }
             }
             timers(now: CurrentProcess.monotonicMicroseconds)
             wait()
@@ -89,10 +101,13 @@ public final class Worker {
     private func wait() {
         var descriptors = [signals]
         if let inotify { descriptors.append(inotify.descriptor) }
-        if let current { descriptors.append(current.run.output) }
+        // Polled until end of file only: the pipe closes a moment before the child can be
+        // waited for, and a closed pipe would wake every poll until then.
+        if let current, !current.run.outputEnded { descriptors.append(current.run.output) }
         let now = CurrentProcess.monotonicMicroseconds
         var wake = min(nextHeartbeat, nextReap, nextRescan)
         if claimsPausedUntil > now { wake = min(wake, claimsPausedUntil) }
+        if !staged.isEmpty { wake = min(wake, commitDeadline) }
         if !index.drops.isEmpty { wake = min(wake, nextDropCheck) }
         if current == nil, mayClaim, let due = index.nextDue {
             wake = min(wake, now + Int64(max(0, due.secondsSince(.now())) * 1_000_000) + 1000)
@@ -154,6 +169,7 @@ public final class Worker {
     // MARK: Timers
 
     private func timers(now: Int64) {
+        if !staged.isEmpty && now >= commitDeadline { commit() }
         if now >= nextHeartbeat {
             registration.heartbeat()
             nextHeartbeat = now + Int64(spool.config.leaseSeconds / 3 * 1_000_000)
@@ -255,8 +271,8 @@ public final class Worker {
         while let name = index.next(now: now) {
             // A job waiting for its dependencies stays where it is, unclaimed: it is read in
             // place (pending files never change) and put back in the index for a second.
-            if let waiting = try? spool.readJob(name), !waiting.after.isEmpty,
-               case .waiting = dependencies(of: waiting) {
+            let read = try? spool.readJob(name)
+            if let read, !read.after.isEmpty, case .waiting = dependencies(of: read) {
                 index.postpone(name, until: now.adding(seconds: 1))
                 continue
             }
@@ -268,19 +284,25 @@ public final class Worker {
                 continue  // someone else won the race: a normal event
             }
             CrashPoint.check("after-claim")
-            if start(claim: claim, from: name, now: now) { return }
+            if start(claim: claim, from: name, read: read, now: now) { return }
         }
     }
 
     /// Starts the claimed job; false when it did not run (bad file, unmet dependencies, lost claim).
-    private func start(claim: FileName, from name: FileName, now: Timestamp) -> Bool {
+    /// `read` is the record as read before the claim (the same file: pending files never change).
+    private func start(claim: FileName, from name: FileName, read: JobRecord?, now: Timestamp) -> Bool {
         var record: JobRecord
         do {
             let owner = try FileSystem.linkStatus(spool.path(claim)).owner
             if owner != CurrentProcess.userID {
                 throw QueueError.spoolUnusable(path: spool.path(claim), reason: "the job file belongs to uid \(owner), not to this worker's user")
             }
-            record = try spool.readJob(claim)
+            if var read {
+                read.state = .processing
+                record = read
+            } else {
+                record = try spool.readJob(claim)
+            }
         } catch {
             putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
             return false
@@ -323,7 +345,8 @@ public final class Worker {
             return false
         }
         do {
-            let run = try Run(record: record, attempt: record.attempts, worker: id, spool: spool, now: now)
+            let run = try Run(record: record, attempt: record.attempts, worker: id, spool: spool,
+                              environment: environment, now: now)
             current = (record, claim, run)
             return true
         } catch {
@@ -404,17 +427,69 @@ public final class Worker {
         finishMove(record, claim: claim)
     }
 
-    /// Records the result in the claimed file, then moves it with one rename.
+    /// Records the result in the claimed file, unsynced; `commit` makes it durable and moves it.
+    /// Until then the job stays in processing/ (its claimed record kept as the backup), so a
+    /// crash of the machine costs a rerun, and a crash of the worker lets the reaper finish the move.
     private func finishMove(_ record: JobRecord, claim: FileName) {
         CrashPoint.check("before-result")
         do {
-            try spool.rewrite(record, at: claim)
+            try spool.rewrite(record, at: claim, sync: false)
             CrashPoint.check("after-result")
-            let target = try spool.transfer(record, from: claim)
+            if staged.isEmpty { commitDeadline = CurrentProcess.monotonicMicroseconds + Worker.commitDelay }
+            staged.append((record, claim))
+            if staged.count >= Worker.commitSize { commit() }
+        } catch {
+            if error.isNotFound {
+                // The claim was taken back (this worker looked dead to another host): the
+                // reaper owns the job now, and its lost run was counted there.
+                log("could not record the result of \(record.id): the claim was taken back")
+                return
+            }
+            // A full disk, usually: keep the claim (the job is safe in processing/) and try again
+            // at the next reap tick; no new job is claimed until it is recorded.
+            log("could not record the result of \(record.id): \(error); will retry")
+            unrecorded.append((record, claim))
+        }
+    }
+
+    /// Group commit of the staged results: one sync of their contents (syncfs for several),
+    /// one rename each into its folder, one fsync per target folder. Durable costs two journal
+    /// commits per group instead of two per job.
+    private func commit() {
+        guard !staged.isEmpty else { return }
+        let group = staged
+        staged = []
+        do {
+            try spool.syncContents(of: group.map(\.claim))
+        } catch {
+            log("could not sync \(group.count) results: \(error); will retry")
+            unrecorded += group
+            return
+        }
+        var moved: [(record: JobRecord, claim: FileName, target: FileName)] = []
+        for (record, claim) in group {
+            do {
+                moved.append((record, claim, try spool.transfer(record, from: claim, syncFolder: false)))
+            } catch {
+                if error.isNotFound {
+                    log("could not record the result of \(record.id): the claim was taken back")
+                } else {
+                    log("could not move the result of \(record.id): \(error); will retry")
+                    unrecorded.append((record, claim))
+                }
+            }
+        }
+        do {
+            try spool.syncFolders(Set(moved.map(\.target.state)))
+        } catch {
+            // The renames happened; if they are lost to a crash, the results are still whole in
+            // processing/ and the reaper finishes the moves.
+            log("could not sync the folders of \(moved.count) results: \(error)")
+        }
+        for (record, claim, target) in moved {
             CrashPoint.check("after-move")
             spool.discardBackup(of: claim)
             spool.clearCancelRequest(record.id)
-            try? spool.recordMetrics(record)
             var line = "\(record.id) \(record.state.rawValue)"
             if let duration = record.durationSeconds { line += " in \(formatDuration(duration))" }
             if let error = record.lastError { line += ": \(error)" }
@@ -428,18 +503,8 @@ public final class Worker {
                     log("hook for \(record.id) could not start: \(error)")
                 }
             }
-        } catch {
-            if error.isNotFound {
-                // The claim was taken back (this worker looked dead to another host): the
-                // reaper owns the job now, and its lost run was counted there.
-                log("could not record the result of \(record.id): the claim was taken back")
-                return
-            }
-            // A full disk, usually: keep the claim (the job is safe in processing/) and try again
-            // at the next reap tick; no new job is claimed until it is recorded.
-            log("could not record the result of \(record.id): \(error); will retry")
-            unrecorded.append((record, claim))
         }
+        try? spool.recordMetrics(moved.lazy.map(\.record))
     }
 
     private func putAside(_ claim: FileName, reason: String) {

@@ -112,7 +112,9 @@ enum ListCommand {
             return true
         }
         if !printNew() && !command.flag("follow") && !FileSystem.exists(path) {
-            Console.error("No output captured for job '\(record.id)' yet.")
+            // Silent runs leave no log file (it is created at the first byte of output).
+            Console.error(record.state.isFinal ? "Job '\(record.id)' wrote no output."
+                                               : "No output captured for job '\(record.id)' yet.")
             return 0
         }
         guard command.flag("follow") else { return 0 }
