@@ -1,6 +1,8 @@
 // IDRegistry: SPOOL/ids/ holds one symbolic link per job id. Creating it with symlink(2) is the
 // O(1), race-free reservation that makes ids unique across the spool; its text is a hint of where
-// the job was last published ("../pending/1000-…-ID.json"). The hint is never followed, only read.
+// the job was last published: the folder and the file name without its "-ID.json" tail
+// ("pending/1000-20261123T022856.950Z-0hoezsxzcjm"). The hint is never followed, only read, and
+// kept under 60 bytes so that ext4 stores it in the inode: a longer one costs a 4 KiB block per job.
 
 /// Where a job is now: its state folder and file name.
 public struct JobLocation: Sendable {
@@ -12,7 +14,7 @@ extension Spool {
     /// Reserves `id` for a job to be published at `name`; throws `.duplicateID` when taken.
     public func reserve(_ id: JobID, for name: FileName) throws(QueueError) {
         do {
-            try FileSystem.symlink("../" + name.state.folder + "/" + name.text, at: ids + "/" + id.rawValue)
+            try FileSystem.symlink(Spool.hint(for: name), at: ids + "/" + id.rawValue)
         } catch where error.isExisting {
             throw .duplicateID(id)
         } catch {
@@ -34,11 +36,29 @@ extension Spool {
     public func updateHint(_ id: JobID, to name: FileName) {
         let temporary = ids + "/." + id.rawValue + "." + Spool.temporaryName()
         do {
-            try FileSystem.symlink("../" + name.state.folder + "/" + name.text, at: temporary)
+            try FileSystem.symlink(Spool.hint(for: name), at: temporary)
             try FileSystem.rename(temporary, to: ids + "/" + id.rawValue)
         } catch {
             try? FileSystem.unlink(temporary)
         }
+    }
+
+    /// The text of the hint for a job published as `name`.
+    static func hint(for name: FileName) -> String {
+        let tail = "-" + name.id.rawValue + ".json"
+        let text = name.text.hasSuffix(tail) ? String(name.text.dropLast(tail.utf8.count)) : name.text
+        return name.state.folder + "/" + text
+    }
+
+    /// The file name a hint points at. Also reads the older form, "../pending/FULL-NAME.json".
+    static func name(fromHint hint: String, id: JobID) -> FileName? {
+        guard let slash = hint.lastIndex(of: "/") else { return nil }
+        let folder = hint[..<slash].split(separator: "/").last.map(String.init) ?? ""
+        var text = String(hint[hint.index(after: slash)...])
+        if !text.hasSuffix(".json") { text += "-" + id.rawValue + ".json" }
+        guard let state = JobState(rawValue: folder), let name = FileName(parsing: text, in: state),
+              name.id == id else { return nil }
+        return name
     }
 
     /// Finds the job with `id` without reading any job file:
@@ -46,13 +66,8 @@ extension Spool {
     /// only when the hint is stale (a crash between a move and its hint) are pending/ and failed/ scanned.
     public func locate(_ id: JobID) -> JobLocation? {
         let hint = try? FileSystem.readLink(ids + "/" + id.rawValue)
-        if let hint, let slash = hint.lastIndex(of: "/") {
-            let folder = hint[..<slash].split(separator: "/").last.map(String.init) ?? ""
-            let text = String(hint[hint.index(after: slash)...])
-            if let state = JobState(rawValue: folder), let name = FileName(parsing: text, in: state),
-               name.id == id, FileSystem.exists(path(name)) {
-                return JobLocation(name: name)
-            }
+        if let hint, let name = Spool.name(fromHint: hint, id: id), FileSystem.exists(path(name)) {
+            return JobLocation(name: name)
         }
         for state in [JobState.completed, .dead] {
             let name = FileName.final(state, id: id)

@@ -24,6 +24,24 @@ import Glibc
         #expect(try FileSystem.names(in: spool.folder(.pending)).count == 1)
     }
 
+    @Test func hintsFitInTheInodeAndPointBackAtTheJob() throws {
+        let spool = try temporarySpool()
+        try spool.enqueue([try job(spool, #"{"command": "true"}"#), try job(spool, #"{"id": "named", "command": "true"}"#)])
+        for text in try FileSystem.names(in: spool.ids) {
+            let id = try #require(JobID(rawValue: text))
+            let hint = try FileSystem.readLink(spool.ids + "/" + text)
+            // ext4 keeps a symlink's text in the inode below 60 bytes; a generated id's hint is 45.
+            #expect(hint.utf8.count < 60, "\(hint)")
+            #expect(hint.hasPrefix("pending/") && !hint.hasSuffix(".json"), "\(hint)")
+            let name = try #require(Spool.name(fromHint: hint, id: id))
+            #expect(FileSystem.exists(spool.path(name)), "\(hint) → \(name.text)")
+            #expect(spool.locate(id)?.name == name)
+            // The older form, a relative path to the whole name, still reads.
+            #expect(Spool.name(fromHint: "../pending/" + name.text, id: id) == name)
+        }
+        #expect(Spool.name(fromHint: "pending/garbage", id: JobID(rawValue: "named")!) == nil)
+    }
+
     @Test func uniqueEnqueueOfAnExistingIdWritesNothing() throws {
         let spool = try temporarySpool()
         try spool.enqueue([try job(spool, #"{"id": "a", "command": "true"}"#)])

@@ -33,11 +33,12 @@ public struct Inotify: Sendable {
     /// Reads every queued event without blocking.
     public func readEvents() -> [FolderEvent] {
         var events: [FolderEvent] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor.rawValue, $0.baseAddress, $0.count) }
-            if count <= 0 { return events }
-            buffer.withUnsafeBytes { raw in
+        // On the stack: a worker reads events at every wake, and zeroing 64 KiB each time showed.
+        withUnsafeTemporaryAllocation(byteCount: 64 * 1024, alignment: 8) { buffer in
+            while true {
+                let count = Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count)
+                if count <= 0 { return }
+                let raw = UnsafeRawBufferPointer(buffer)
                 var offset = 0
                 let header = MemoryLayout<inotify_event>.size
                 while offset + header <= count {
@@ -57,6 +58,7 @@ public struct Inotify: Sendable {
                 }
             }
         }
+        return events
     }
 }
 
