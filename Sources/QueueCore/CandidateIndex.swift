@@ -2,6 +2,9 @@
 // by inotify events after that, and by rescans when events may not arrive. Jobs that are due
 // wait in a heap ordered by (priority, due time, age); scheduled ones in a heap ordered by due time.
 // Names that vanish are not searched for: a claim that meets ENOENT just moves on.
+// Memory is bounded: past `limit` candidates in a heap, the worst are forgotten and the index is
+// marked incomplete, and the worker lists the folders again when it runs dry. A backlog of a
+// million jobs costs a few rescans, not a few hundred megabytes in every worker.
 
 /// One claimable file, kept small (a worker may index a hundred thousand): the name's text
 /// and the three fields that order it.
@@ -40,8 +43,18 @@ public struct CandidateIndex: Sendable {
     private var known: [JobState: Set<String>] = [.pending: [], .failed: []]
     /// Names in pending/ outside queuectl's scheme: files dropped by other programs.
     public private(set) var drops: Set<String> = []
+    /// Candidates kept per heap; a heap that grows to twice this keeps its best `limit`.
+    public let limit: Int
+    /// The best candidate each heap has forgotten. Everything it keeps ranks before it: a new
+    /// candidate that does not is forgotten too, so nothing is handed out ahead of a better job
+    /// the index let go of.
+    private var readyFloor: Candidate?, scheduledFloor: Candidate?
 
-    public init() {}
+    /// The folders hold candidates the index forgot, and it has run out of the ones it kept:
+    /// time to list them again.
+    public var needsRescan: Bool { (readyFloor != nil && ready.count == 0) || (scheduledFloor != nil && scheduled.count == 0) }
+
+    public init(limit: Int = 4096) { self.limit = limit }
 
     public var count: Int { known.values.reduce(0) { $0 + $1.count } }
 
@@ -51,15 +64,49 @@ public struct CandidateIndex: Sendable {
             if state == .pending && !text.hasPrefix(".") { drops.insert(text) }
             return
         }
-        guard known[state, default: []].insert(text).inserted else { return }
+        guard !known[state, default: []].contains(text) else { return }
         let candidate = Candidate(name)
-        if candidate.due <= now.microseconds { ready.push(candidate) } else { scheduled.push(candidate) }
+        if candidate.due <= now.microseconds { pushReady(candidate) } else { pushScheduled(candidate) }
+    }
+
+    private mutating func pushReady(_ candidate: Candidate) {
+        if let floor = readyFloor, !Candidate.runsBefore(candidate, floor) {
+            known[candidate.state]?.remove(candidate.text)
+            return
+        }
+        known[candidate.state, default: []].insert(candidate.text)
+        ready.push(candidate)
+        if ready.count > 2 * limit { readyFloor = forget(ready.keepFirst(limit), floor: readyFloor, by: Candidate.runsBefore) }
+    }
+
+    private mutating func pushScheduled(_ candidate: Candidate) {
+        if let floor = scheduledFloor, candidate.due >= floor.due {
+            known[candidate.state]?.remove(candidate.text)
+            return
+        }
+        known[candidate.state, default: []].insert(candidate.text)
+        scheduled.push(candidate)
+        if scheduled.count > 2 * limit { scheduledFloor = forget(scheduled.keepFirst(limit), floor: scheduledFloor) { $0.due < $1.due } }
+    }
+
+    /// Forgets `candidates` (sorted, best first); returns the new floor.
+    private mutating func forget(_ candidates: [Candidate], floor: Candidate?,
+                                 by runsBefore: (Candidate, Candidate) -> Bool) -> Candidate? {
+        for candidate in candidates { known[candidate.state]?.remove(candidate.text) }
+        guard let best = candidates.first else { return floor }
+        guard let floor else { return best }
+        return runsBefore(best, floor) ? best : floor
+    }
+
+    /// The folders are about to be listed again in full: what was forgotten will be seen.
+    public mutating func beginRescan() {
+        readyFloor = nil
+        scheduledFloor = nil
     }
 
     /// Puts a candidate back to be tried again at `time` (a job waiting for its dependencies).
     public mutating func postpone(_ name: FileName, until time: Timestamp) {
-        known[name.state, default: []].insert(name.text)
-        scheduled.push(Candidate(name, due: time))
+        pushScheduled(Candidate(name, due: time))
     }
 
     /// Forgets a name that left the folder.
@@ -73,7 +120,8 @@ public struct CandidateIndex: Sendable {
     /// The best due candidate, removed from the index; nil when none is due.
     public mutating func next(now: Timestamp) -> FileName? {
         while let top = scheduled.peek, top.due <= now.microseconds {
-            ready.push(scheduled.pop()!)
+            _ = scheduled.pop()
+            if known[top.state]?.contains(top.text) == true { pushReady(top) }
         }
         while let candidate = ready.pop() {
             if known[candidate.state]?.remove(candidate.text) != nil,
@@ -97,6 +145,14 @@ struct Heap<Element: Sendable>: Sendable {
 
     var peek: Element? { items.first }
     var count: Int { items.count }
+
+    /// Keeps the first `count` elements in order and returns the others. (A sorted array is a heap.)
+    mutating func keepFirst(_ count: Int) -> [Element] {
+        items.sort(by: areInOrder)
+        let rest = Array(items[min(count, items.count)...])
+        items.removeSubrange(min(count, items.count)...)
+        return rest
+    }
 
     mutating func push(_ element: Element) {
         items.append(element)

@@ -68,7 +68,7 @@ extension Spool {
                 try reserve(id, for: name)
             } catch QueueError.duplicateID {
                 let hint = try? FileSystem.readLink(ids + "/" + id.rawValue)
-                guard hint.flatMap({ Spool.name(fromHint: $0, id: id) }) == name else { continue }
+                guard hint.flatMap({ Spool.name(fromHint: $0, id: id) })?.text == name.text else { continue }
                 // Our own reservation: another adopter, or an adoption cut short by a crash.
                 if self.path(name) != path, FileSystem.exists(self.path(name)) || locate(id) != nil {
                     try? FileSystem.unlink(path)

@@ -234,6 +234,7 @@ public final class Worker {
     /// only way to see other hosts' files.
     private func rescan(force: Bool) {
         let now = Timestamp.now()
+        if force { index.beginRescan() }
         for state in [JobState.pending, .failed] {
             let folder = spool.folder(state)
             guard let info = try? FileSystem.linkStatus(folder) else { continue }
@@ -268,6 +269,16 @@ public final class Worker {
 
     private func claimNext() {
         let now = Timestamp.now()
+        claimNext(now: now)
+        // The index forgot candidates to bound its memory and has run dry: list the folders
+        // again (once: the rest may all be waiting for their dependencies).
+        if current == nil && index.needsRescan {
+            rescan(force: true)
+            claimNext(now: now)
+        }
+    }
+
+    private func claimNext(now: Timestamp) {
         while let name = index.next(now: now) {
             // A job waiting for its dependencies stays where it is, unclaimed: it is read in
             // place (pending files never change) and put back in the index for a second.

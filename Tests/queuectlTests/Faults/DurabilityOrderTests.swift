@@ -268,8 +268,8 @@ extension Faults {
             }
         }
 
-        /// A worker recording results: each record is rewritten (synced) in processing/, moved
-        /// to its folder, and that folder synced — for completed/, failed/ (a retry) and dead/.
+        /// A worker recording results: each record is rewritten in processing/, synced, moved to
+        /// its folder, and that folder synced — for completed/, failed/ (a retry) and dead/.
         @Test(.enabled("needs strace (see the SKIPPED line)") { Capability.strace.check("durability order (strace)") })
         func workerSyncsEachResultBeforeItsMoveAndTheFolderAfter() async throws {
             let spool = try TestSpool()
@@ -297,10 +297,22 @@ extension Faults {
                     problems.append("\(what): no move from processing/ into \(folder)/")
                     continue
                 }
-                // The result was written into the claim (a synced file renamed onto it) before the move.
-                let (_, found) = trace.checkPublish("\(what) result", into: spool.path + "/processing", before: move.index,
-                                                    target: { $0 == claim }, folderSyncRequired: false)
-                problems += found
+                // The result was written into the claim (a new file exchanged onto it, unsynced:
+                // results are committed in groups), then made durable — an fsync of the claim or
+                // a syncfs, after the last write — before the move.
+                guard let exchange = trace.renames(to: { $0 == claim }).last(where: { $0.index < move.index && $0.flags.contains("RENAME_EXCHANGE") }),
+                      let open = trace.opening(exchange.paths[0], before: exchange.index, matching: "O_CREAT") else {
+                    problems.append("\(what): the result was not written into \(claim) before \(move)")
+                    continue
+                }
+                if !trace.calls[open.index..<exchange.index].contains(where: { $0.name == "write" && $0.descriptor == Int32(open.result!) }) {
+                    problems.append("\(what): nothing written to \(exchange.paths[0]) before \(exchange)")
+                }
+                let synced = trace.calls[exchange.index..<move.index].contains { call in
+                    (call.name == "syncfs" && call.result == 0)
+                        || (call.name == "openat" && call.paths.first == claim && trace.sync(of: call, before: move.index) != nil)
+                }
+                if !synced { problems.append("\(what): \(claim) is moved (\(move)) without an fsync or syncfs after \(exchange)") }
                 if trace.folderSync(spool.path + "/" + folder, after: move.index) == nil {
                     problems.append("\(what): no fsync of \(folder)/ after \(move)")
                 }
