@@ -44,7 +44,7 @@ extension Spool {
     }
 
     /// The text of the hint for a job published as `name`.
-    static func hint(for name: FileName) -> String {
+    public static func hint(for name: FileName) -> String {
         let tail = "-" + name.id.rawValue + ".json"
         let text = name.text.hasSuffix(tail) ? String(name.text.dropLast(tail.utf8.count)) : name.text
         return name.state.folder + "/" + text

@@ -46,7 +46,7 @@ struct SpoolBuilder {
             let name = state == .pending ? pendingName : FileName.final(.completed, id: id)
             try folder.create(name.text, record.fileBytes)
             // Like enqueue's reservation: the hint names the job's first (pending) file.
-            try ids.link(id.rawValue, to: "../pending/" + pendingName.text)
+            try ids.link(id.rawValue, to: Spool.hint(for: pendingName))
             added.append(id.rawValue)
         }
         return added
