@@ -82,6 +82,8 @@ public final class Worker {
                     if stopMode != nil && hooks.isEmpty && (unrecorded.isEmpty || stopMode == .forced) { break }
                 }
             }
+            // A full group commits while the next job runs, not between the two.
+            if staged.count >= Worker.commitSize { commit() }
             timers(now: CurrentProcess.monotonicMicroseconds)
             wait()
         }
@@ -448,7 +450,6 @@ public final class Worker {
             CrashPoint.check("after-result")
             if staged.isEmpty { commitDeadline = CurrentProcess.monotonicMicroseconds + Worker.commitDelay }
             staged.append((record, claim))
-            if staged.count >= Worker.commitSize { commit() }
         } catch {
             if error.isNotFound {
                 // The claim was taken back (this worker looked dead to another host): the

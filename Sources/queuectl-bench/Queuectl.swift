@@ -93,7 +93,7 @@ func waitForFiles(_ paths: [String], timeout: Double, watching process: Child,
         }
         if now > nextCheck {  // every 100 ms: a look at /proc costs more than a stat
             if process.hasEnded {
-                throw BenchError("'\(process.argv.joined(separator: " "))' ended early: \(found) of \(paths.count) jobs done")
+                throw BenchError("'\(process.argv.joined(separator: " "))' ended early (exit status \(process.wait().status)): \(found) of \(paths.count) jobs done")
             }
             nextCheck = now + 100_000_000
         }

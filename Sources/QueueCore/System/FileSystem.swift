@@ -143,15 +143,20 @@ public enum FileSystem {
         guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
-            let raw = entry.pointee.d_name
-            let isHidden = raw.0 == 0x2E /* . */
+            let name = nameOf(entry)
+            let isHidden = name[0] == 0x2E /* . */
             if isHidden != hidden { continue }
-            if hidden && (raw.1 == 0 || (raw.1 == 0x2E && raw.2 == 0)) { continue }
-            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            body(name)
+            if hidden && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0)) { continue }
+            body(String(cString: name))
         }
+    }
+
+    /// The NUL-terminated name of a directory entry, read in place. Never copy `d_name` itself:
+    /// it is declared as 256 bytes, but an entry is only as long as its name, so a copy reads
+    /// past the end of the last entry in readdir's buffer — and crashes when that is the end of
+    /// a page (it did, in a statically linked build).
+    private static func nameOf(_ entry: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
+        (UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \.d_name)!).assumingMemoryBound(to: CChar.self)
     }
 
     /// Counts the names that do not start with a dot, without building strings.
@@ -167,12 +172,9 @@ public enum FileSystem {
         guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
-            if entry.pointee.d_name.0 == 0x2E { continue }
-            withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                let length = bytes.firstIndex(of: 0) ?? bytes.count
-                body(UnsafeBufferPointer(rebasing: bytes[0..<length]))
-            }
+            let name = nameOf(entry)
+            if name[0] == 0x2E { continue }
+            body(UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name)))
         }
     }
 }
