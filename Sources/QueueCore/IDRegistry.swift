@@ -107,7 +107,7 @@ extension Spool {
     /// Finds and reads a job; throws `.unknownJob` when there is none.
     public func job(_ idText: String) throws(QueueError) -> (JobLocation, JobRecord) {
         guard let id = JobID(rawValue: idText) else { throw .unknownJob(idText) }
-        for _ in 0..<3 {  // the job may move between locating and reading it
+        for attempt in 0..<3 {  // the job may move between locating and reading it
             guard let location = locate(id) else { break }
             if location.name.isDrop {
                 if let record = droppedRecord(location.name.text) { return (location, record) }
@@ -117,6 +117,8 @@ extension Spool {
                 return (location, try readJob(location.name))
             } catch .system(let error) where error.isNotFound {
                 continue
+            } catch where location.state == .processing && attempt < 2 {
+                continue  // read while its worker was writing the result over it in place
             }
         }
         throw .unknownJob(idText)

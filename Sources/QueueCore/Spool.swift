@@ -188,12 +188,11 @@ import Glibc
 #endif
 
 extension Spool {
-    /// Rewrites a job file in place, only if it is still there (see `replaceExisting`): durably,
-    /// unless `sync` is false (a worker's result, made durable later by `syncContents`).
-    public func rewrite(_ record: JobRecord, at name: FileName, sync: Bool = true) throws(SystemError) {
+    /// Rewrites a job file in place, durably, only if it is still there (see `replaceExisting`).
+    public func rewrite(_ record: JobRecord, at name: FileName) throws(SystemError) {
         let temporary = tmp + "/" + Spool.temporaryName()
         do {
-            try writeFile(record.fileBytes, at: temporary, sync: sync && config.isDurable)
+            try writeFile(record.fileBytes, at: temporary, sync: config.isDurable)
             try FileSystem.replaceExisting(path(name), with: temporary)
         } catch {
             try? FileSystem.unlink(temporary)
@@ -214,6 +213,24 @@ extension Spool {
         } catch {
             try? FileSystem.unlink(temporary)
             throw error
+        }
+    }
+
+    /// Writes a run's result over the claim's record, in place and unsynced (the worker's group
+    /// commit syncs it before it moves). No new file: on ext4 a create costs far more than a
+    /// write once a busy queue has freed many inodes. A crash of the machine that tears the
+    /// write leaves an unreadable claim, and the reaper falls back to the claimed record kept
+    /// as the backup; a killed worker cannot tear it (one write(2) to a regular file completes
+    /// before a signal is acted on). The file never shrinks: a shorter record is padded with
+    /// spaces before its final newline, which JSON ignores. Fails with ENOENT when the claim was
+    /// taken back.
+    public func writeResult(_ record: JobRecord, at claim: FileName) throws(SystemError) {
+        let file = try FileDescriptor.open(path(claim), O_WRONLY)
+        try file.closeAfter { file throws(SystemError) in
+            var bytes = record.fileBytes
+            let size = try file.status().size
+            if bytes.count < size { bytes.insert(contentsOf: repeatElement(0x20, count: size - bytes.count), at: bytes.count - 1) }
+            try file.writeAll(bytes, path: path(claim))
         }
     }
 

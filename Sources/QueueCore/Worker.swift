@@ -446,7 +446,7 @@ public final class Worker {
     private func finishMove(_ record: JobRecord, claim: FileName) {
         CrashPoint.check("before-result")
         do {
-            try spool.rewrite(record, at: claim, sync: false)
+            try spool.writeResult(record, at: claim)
             CrashPoint.check("after-result")
             if staged.isEmpty { commitDeadline = CurrentProcess.monotonicMicroseconds + Worker.commitDelay }
             staged.append((record, claim))

@@ -268,7 +268,7 @@ extension Faults {
             }
         }
 
-        /// A worker recording results: each record is rewritten in processing/, synced, moved to
+        /// A worker recording results: each record is written in processing/, synced, moved to
         /// its folder, and that folder synced — for completed/, failed/ (a retry) and dead/.
         @Test(.enabled("needs strace (see the SKIPPED line)") { Capability.strace.check("durability order (strace)") })
         func workerSyncsEachResultBeforeItsMoveAndTheFolderAfter() async throws {
@@ -297,22 +297,20 @@ extension Faults {
                     problems.append("\(what): no move from processing/ into \(folder)/")
                     continue
                 }
-                // The result was written into the claim (a new file exchanged onto it, unsynced:
-                // results are committed in groups), then made durable — an fsync of the claim or
-                // a syncfs, after the last write — before the move.
-                guard let exchange = trace.renames(to: { $0 == claim }).last(where: { $0.index < move.index && $0.flags.contains("RENAME_EXCHANGE") }),
-                      let open = trace.opening(exchange.paths[0], before: exchange.index, matching: "O_CREAT") else {
+                // The result was written over the claim's record in place (unsynced: results are
+                // committed in groups), then made durable — an fsync of the claim or a syncfs,
+                // after the write — before the move.
+                guard let open = trace.calls[..<move.index].last(where: { $0.name == "openat" && $0.paths.first == claim && $0.flags.contains("O_WRONLY") }),
+                      let fd = open.result,
+                      let write = trace.calls[open.index..<move.index].last(where: { $0.name == "write" && $0.descriptor == Int32(fd) }) else {
                     problems.append("\(what): the result was not written into \(claim) before \(move)")
                     continue
                 }
-                if !trace.calls[open.index..<exchange.index].contains(where: { $0.name == "write" && $0.descriptor == Int32(open.result!) }) {
-                    problems.append("\(what): nothing written to \(exchange.paths[0]) before \(exchange)")
-                }
-                let synced = trace.calls[exchange.index..<move.index].contains { call in
+                let synced = trace.calls[write.index..<move.index].contains { call in
                     (call.name == "syncfs" && call.result == 0)
                         || (call.name == "openat" && call.paths.first == claim && trace.sync(of: call, before: move.index) != nil)
                 }
-                if !synced { problems.append("\(what): \(claim) is moved (\(move)) without an fsync or syncfs after \(exchange)") }
+                if !synced { problems.append("\(what): \(claim) is moved (\(move)) without an fsync or syncfs after \(write)") }
                 if trace.folderSync(spool.path + "/" + folder, after: move.index) == nil {
                     problems.append("\(what): no fsync of \(folder)/ after \(move)")
                 }
