@@ -218,19 +218,19 @@ extension Spool {
 
     /// Writes a run's result over the claim's record, in place and unsynced (the worker's group
     /// commit syncs it before it moves). No new file: on ext4 a create costs far more than a
-    /// write once a busy queue has freed many inodes. A crash of the machine that tears the
-    /// write leaves an unreadable claim, and the reaper falls back to the claimed record kept
-    /// as the backup; a killed worker cannot tear it (one write(2) to a regular file completes
-    /// before a signal is acted on). The file never shrinks: a shorter record is padded with
-    /// spaces before its final newline, which JSON ignores. Fails with ENOENT when the claim was
-    /// taken back.
+    /// write once a busy queue has freed many inodes. Written from the start, then what is left
+    /// of the old record is cut (never a truncate to zero first: ext4 then flushes the file at
+    /// close, an fsync in all but name). A crash of the machine that tears the write leaves an
+    /// unreadable claim, and the reaper falls back to the claimed record kept as the backup; a
+    /// killed worker cannot tear it (one write(2) to a regular file completes before a signal is
+    /// acted on). Fails with ENOENT when the claim was taken back.
     public func writeResult(_ record: JobRecord, at claim: FileName) throws(SystemError) {
+        let bytes = record.fileBytes
         let file = try FileDescriptor.open(path(claim), O_WRONLY)
         try file.closeAfter { file throws(SystemError) in
-            var bytes = record.fileBytes
             let size = try file.status().size
-            if bytes.count < size { bytes.insert(contentsOf: repeatElement(0x20, count: size - bytes.count), at: bytes.count - 1) }
             try file.writeAll(bytes, path: path(claim))
+            if size > bytes.count { try file.truncate(to: bytes.count) }
         }
     }
 
