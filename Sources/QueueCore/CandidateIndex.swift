@@ -2,8 +2,8 @@
 // by inotify events after that, and by rescans when events may not arrive. Jobs that are due
 // wait in a heap ordered by (priority, due time, age); scheduled ones in a heap ordered by due time.
 // Names that vanish are not searched for: a claim that meets ENOENT just moves on.
-// Memory is bounded: past `limit` candidates in a heap, the worst are forgotten and the index is
-// marked incomplete, and the worker lists the folders again when it runs dry. A backlog of a
+// Memory is bounded: past twice `limit` candidates in a heap, the worst are forgotten (and
+// anything ranking after them), and the worker lists the folders again when the kept ones run out. A backlog of a
 // million jobs costs a few rescans, not a few hundred megabytes in every worker.
 
 /// One claimable file, kept small (a worker may index a hundred thousand): the name's text
@@ -149,9 +149,9 @@ struct Heap<Element: Sendable>: Sendable {
     /// Keeps the first `count` elements in order and returns the others. (A sorted array is a heap.)
     mutating func keepFirst(_ count: Int) -> [Element] {
         items.sort(by: areInOrder)
-        let rest = Array(items[min(count, items.count)...])
-        items.removeSubrange(min(count, items.count)...)
-        return rest
+        let kept = min(count, items.count)
+        defer { items.removeSubrange(kept...) }
+        return Array(items[kept...])
     }
 
     mutating func push(_ element: Element) {

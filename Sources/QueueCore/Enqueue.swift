@@ -144,9 +144,7 @@ extension Spool {
             }
             if durable && !single, let first = written.first {
                 // One syncfs makes every file of the batch durable before any rename.
-                try FileDescriptor.open(first.temporary, O_RDONLY).closeAfter { file throws(SystemError) in
-                    try file.syncFileSystem()
-                }
+                try FileSystem.syncFileSystem(containing: first.temporary)
             }
             for (temporary, name) in written {
                 try FileSystem.renameNoReplace(temporary, to: path(name))

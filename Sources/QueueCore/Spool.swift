@@ -137,9 +137,10 @@ public struct Spool: Sendable {
     /// file, one syncfs(2) for several (a single journal commit instead of one per file).
     public func syncContents(of names: [FileName]) throws(SystemError) {
         guard config.isDurable, let first = names.first else { return }
-        let file = try FileDescriptor.open(names.count == 1 ? path(first) : root, names.count == 1 ? O_RDONLY : O_RDONLY | O_DIRECTORY)
-        try file.closeAfter { file throws(SystemError) in
-            if names.count == 1 { try file.sync(path: path(first)) } else { try file.syncFileSystem() }
+        if names.count == 1 {
+            try FileSystem.syncFile(path(first))
+        } else {
+            try FileSystem.syncFileSystem(containing: root)
         }
     }
 

@@ -310,12 +310,7 @@ public final class Worker {
             if owner != CurrentProcess.userID {
                 throw QueueError.spoolUnusable(path: spool.path(claim), reason: "the job file belongs to uid \(owner), not to this worker's user")
             }
-            if var read {
-                read.state = .processing
-                record = read
-            } else {
-                record = try spool.readJob(claim)
-            }
+            record = try read ?? spool.readJob(claim)
         } catch {
             putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
             return false
@@ -451,17 +446,22 @@ public final class Worker {
             if staged.isEmpty { commitDeadline = CurrentProcess.monotonicMicroseconds + Worker.commitDelay }
             staged.append((record, claim))
         } catch {
-            if error.isNotFound {
-                // The claim was taken back (this worker looked dead to another host): the
-                // reaper owns the job now, and its lost run was counted there.
-                log("could not record the result of \(record.id): the claim was taken back")
-                return
-            }
-            // A full disk, usually: keep the claim (the job is safe in processing/) and try again
-            // at the next reap tick; no new job is claimed until it is recorded.
-            log("could not record the result of \(record.id): \(error); will retry")
-            unrecorded.append((record, claim))
+            resultFailed(record, claim: claim, "record", error)
         }
+    }
+
+    /// A result that could not be written (`action` "record") or moved ("move").
+    private func resultFailed(_ record: JobRecord, claim: FileName, _ action: String, _ error: SystemError) {
+        if error.isNotFound {
+            // The claim was taken back (this worker looked dead to another host): the reaper
+            // owns the job now, and its lost run was counted there.
+            log("could not \(action) the result of \(record.id): the claim was taken back")
+            return
+        }
+        // A full disk, usually: keep the claim (the job is safe in processing/) and try again at
+        // the next reap tick; no new job is claimed until it is recorded.
+        log("could not \(action) the result of \(record.id): \(error); will retry")
+        unrecorded.append((record, claim))
     }
 
     /// Group commit of the staged results: one sync of their contents (syncfs for several),
@@ -483,12 +483,7 @@ public final class Worker {
             do {
                 moved.append((record, claim, try spool.transfer(record, from: claim, syncFolder: false)))
             } catch {
-                if error.isNotFound {
-                    log("could not record the result of \(record.id): the claim was taken back")
-                } else {
-                    log("could not move the result of \(record.id): \(error); will retry")
-                    unrecorded.append((record, claim))
-                }
+                resultFailed(record, claim: claim, "move", error)
             }
         }
         do {

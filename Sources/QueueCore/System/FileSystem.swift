@@ -129,6 +129,21 @@ public enum FileSystem {
         }
     }
 
+    /// fsync(2) of a file by its path.
+    public static func syncFile(_ path: String) throws(SystemError) {
+        try FileDescriptor.open(path, O_RDONLY).closeAfter { file throws(SystemError) in
+            try file.sync(path: path)
+        }
+    }
+
+    /// syncfs(2) of the file system holding `path`: every file written there is made durable
+    /// with one journal commit (a batch's worth of fsyncs in one call).
+    public static func syncFileSystem(containing path: String) throws(SystemError) {
+        try FileDescriptor.open(path, O_RDONLY).closeAfter { file throws(SystemError) in
+            try file.syncFileSystem()
+        }
+    }
+
     /// The names in a directory, without `.`, `..` and other dot-files, in no particular order.
     /// Reads with readdir(3) only: no stat per entry, so a million names cost one pass.
     public static func names(in path: String) throws(SystemError) -> [String] {
