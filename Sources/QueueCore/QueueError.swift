@@ -1,6 +1,8 @@
 // QueueError: every failure a user can see, with what they need to fix it.
 // Exit codes are decided here and nowhere else: 2 for bad input (nothing written), 1 otherwise.
 
+import QueueSystem
+
 /// One problem with one field of a job record or a setting.
 public struct FieldProblem: Sendable, Equatable, CustomStringConvertible {
     public let field: String

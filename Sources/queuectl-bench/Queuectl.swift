@@ -97,6 +97,6 @@ func waitForFiles(_ paths: [String], timeout: Double, watching process: Child,
             }
             nextCheck = now + 100_000_000
         }
-        if waitForInput([inotify.descriptor], timeoutMilliseconds: 100)[0] { _ = inotify.readEvents() }
+        if Poll.waitForInput([inotify.descriptor], timeoutMilliseconds: 100)[0] { _ = inotify.readEvents() }
     }
 }

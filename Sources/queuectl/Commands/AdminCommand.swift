@@ -1,6 +1,7 @@
 // dlq retry, reap, purge, quarantine, pause/resume: the commands that repair and tidy the spool.
 
 import QueueCore
+import QueueSystem
 
 enum AdminCommand {
     static func retry(_ command: ParsedCommand, spool: Spool) throws -> Int32 {

@@ -3,6 +3,7 @@
 // scheduled a few seconds ahead, two workers; then status and the DLQ. Leaves no process behind.
 
 import QueueCore
+import QueueSystem
 
 enum DemoCommand {
     static func run(_ command: ParsedCommand) throws -> Int32 {

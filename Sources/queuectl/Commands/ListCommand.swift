@@ -1,6 +1,7 @@
 // list, dlq list, show, logs: reading jobs back, for people (tables) and scripts (--json).
 
 import QueueCore
+import QueueSystem
 
 enum ListCommand {
     static func list(_ command: ParsedCommand, spool: Spool, state fixed: JobState?) throws -> Int32 {
@@ -123,7 +124,7 @@ enum ListCommand {
             let state = spool.locate(record.id)?.state
             if printNew() { continue }
             if state == nil || state!.isFinal { return 0 }
-            CurrentProcess.sleep(milliseconds: 100)
+            SystemClock.sleep(milliseconds: 100)
         }
     }
 }

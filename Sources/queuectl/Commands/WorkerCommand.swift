@@ -2,6 +2,7 @@
 // detached in the background, and stopped from any terminal.
 
 import QueueCore
+import QueueSystem
 
 enum WorkerCommand {
     static func start(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
