@@ -16,8 +16,6 @@ public enum CancelOutcome: Sendable, Equatable {
 extension Spool {
     public var cancelRequests: String { root + "/cancel" }
 
-    public static let cancelledError = "cancelled"
-
     public func cancel(_ idText: String, now: Timestamp = .now()) throws(QueueError) -> CancelOutcome {
         for _ in 0..<5 {  // the job may move while we act; look again
             let (location, record) = try job(idText)
@@ -48,10 +46,7 @@ extension Spool {
                     throw .system(error)
                 }
                 var cancelled = record
-                cancelled.state = .dead
-                cancelled.lastError = Spool.cancelledError
-                cancelled.updatedAt = now
-                cancelled.nextRunAt = nil
+                cancelled.cancel(.requested, now: now)
                 do {
                     try rewrite(cancelled, at: claim)
                     _ = try transfer(cancelled, from: claim)

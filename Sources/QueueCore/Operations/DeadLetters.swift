@@ -12,13 +12,7 @@ extension Spool {
         let (location, record) = try job(idText)
         guard location.state == .dead else { throw .wrongState(record.id, location.state, expected: "dead") }
         var retried = record
-        retried.state = .pending
-        retried.attempts = 0
-        retried.runAt = now
-        retried.nextRunAt = nil
-        retried.exitCode = nil
-        retried.lastError = nil
-        retried.updatedAt = now
+        retried.resetForRetry(now: now)
         do {
             try rewrite(retried, at: location.name)
             CrashPoint.check("dlq-retry-after-rewrite")

@@ -39,7 +39,7 @@ extension Spool {
             let path = tmp + "/" + name
             guard let info = try? FileSystem.linkStatus(path), now.secondsSince(info.modified) > Spool.staleTemporarySeconds else { continue }
             found("stale temporary file (untouched for over 36 hours)", path) {
-                moveAside(path, as: "tmp-" + name, reason: "stale temporary file", now: now)
+                moveAside(name, in: "tmp", reason: "stale temporary file", now: now)
             }
         }
 
@@ -51,7 +51,7 @@ extension Spool {
                 guard let name = FileName(parsing: text, in: state) else {
                     if state != .pending {  // pending/ drops are adopted by workers
                         found("not a job file name of \(state.folder)/", path) {
-                            moveAside(path, as: state.folder + "-" + text, reason: "unknown file in \(state.folder)/", now: now)
+                            moveAside(text, in: state.folder, reason: "unknown file in \(state.folder)/", now: now)
                         }
                     }
                     continue
@@ -102,8 +102,12 @@ extension Spool {
                     (try? FileSystem.unlink(path)) != nil ? "removed (the job is at its final place)" : nil
                 }
             } else {
-                found("copy of job '\(claim.id)', which is nowhere else", path) {
-                    moveAside(path, as: text.dropFirst() + "", reason: "orphaned copy of a claimed job", now: now)
+                // The only copy of the job: put back as the claim it was, for the reaper to return
+                // (a lost run, charged like any other). Setting it aside would lose the job.
+                found("the only copy of job '\(claim.id)' (its claim is gone)", path) {
+                    guard (try? FileSystem.renameNoReplace(path, to: self.path(claim))) != nil else { return nil }
+                    _ = reap(as: "doctor-" + WorkerRecord.makeID(host: CurrentProcess.hostName, pid: CurrentProcess.pid))
+                    return "restored to processing/ and reaped"
                 }
             }
         }
@@ -119,10 +123,8 @@ extension Spool {
         return findings
     }
 
-    private func moveAside(_ path: String, as name: String, reason: String, now: Timestamp) -> String? {
-        let target = quarantine + "/" + now.compact + "-" + name
-        guard (try? FileSystem.renameNoReplace(path, to: target)) != nil else { return nil }
-        try? writeFile(Array("\(now.iso8601) \(path): \(reason)\n".utf8), at: target + ".reason", sync: false)
-        return "moved to quarantine/"
+    /// `SPOOL/FOLDER/NAME` into quarantine/ (the one quarantine, see `quarantineFile`).
+    private func moveAside(_ name: String, in folder: String, reason: String, now: Timestamp) -> String? {
+        (try? quarantineFile(named: name, in: folder, reason: reason, now: now)) != nil ? "moved to quarantine/" : nil
     }
 }

@@ -86,7 +86,8 @@ extension Spool {
         } else if let bytes = try? Spool.readRegularFile(backup, limit: config.maxJobBytes),
                   let saved = try? JobRecord.parse(bytes, defaults: jobDefaults(cwd: nil)) {
             record = saved
-            record.attempts += 1  // the run had begun
+            record.state = .processing  // it was claimed, and its run had begun (only then is there a backup)
+            record.beginAttempt(worker: claim.worker ?? "?", now: now)
             recorded = .processing
             try? rewrite(record, at: mine)
         } else {
@@ -103,14 +104,13 @@ extension Spool {
                 _ = try transfer(record, from: mine)
                 report.finished.append(record.id)
             case .pending:
-                record.state = .pending
-                record.updatedAt = now
+                record.giveBack(now: now)
                 try rewrite(record, at: mine)
                 _ = try transfer(record, from: mine)
                 report.returned.append(record.id)
             case .processing:
                 let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
-                let next = settle(&record, failure: lost, exitCode: nil, now: now)
+                let next = record.fail(lost, exitCode: nil, policy: failurePolicy, now: now)
                 try rewrite(record, at: mine)
                 CrashPoint.check("reap-after-rewrite")
                 _ = try transfer(record, from: mine)
@@ -131,22 +131,8 @@ extension Spool {
         return state
     }
 
-    /// Applies a failed run to a record: retry later with backoff, or dead. Returns the new state.
-    @discardableResult
-    public func settle(_ record: inout JobRecord, failure: String, exitCode: Int?, now: Timestamp) -> JobState {
-        record.lastError = failure
-        record.exitCode = exitCode
-        record.updatedAt = now
-        let permanent = exitCode.map { (record.permanentExitCodes ?? config.permanentExitCodes).contains($0) } ?? false
-        if !permanent && Backoff.hasRetriesLeft(attempts: record.attempts, maxRetries: record.maxRetries) {
-            let delay = Backoff(config: config).delay(afterAttempt: record.attempts)
-            record.state = .failed
-            record.nextRunAt = now.adding(seconds: delay)
-        } else {
-            record.state = .dead
-            record.nextRunAt = nil
-            if permanent { record.lastError = failure + " (permanent: no retry)" }
-        }
-        return record.state
+    /// What a failed run means in this spool: its backoff and permanent exit codes.
+    public var failurePolicy: FailurePolicy {
+        FailurePolicy(backoff: Backoff(config: config), permanentExitCodes: config.permanentExitCodes)
     }
 }

@@ -47,7 +47,7 @@ public struct Metrics: Sendable {
         case .failed: failedAttempts += 1
         case .dead:
             dead += 1
-            if record.lastError != "cancelled" { failedAttempts += 1 }
+            if !record.isCancelled { failedAttempts += 1 }
         default: return
         }
         if let duration = record.durationSeconds {

@@ -12,22 +12,26 @@ public struct QuarantinedFile: Sendable {
 }
 
 extension Spool {
-    /// Moves `pending/NAME` aside with `reason`. The rename never replaces: the quarantine name
-    /// starts with the time, and a clash gets a counter.
+    /// Moves a file of the spool aside with `reason`: the one quarantine, used by drop adoption,
+    /// the worker (a claim it cannot run) and `doctor --fix`. `folder` is the spool folder it is
+    /// in ("pending", "processing", "tmp"). The rename never replaces: the quarantine name starts
+    /// with the time, and a clash gets a counter. The reason is written beside it and the
+    /// quarantine folder fsync'ed, so the file and why it is there survive a crash together.
     @discardableResult
-    public func quarantineFile(named text: String, reason: String, now: Timestamp = .now()) throws(SystemError) -> String {
+    public func quarantineFile(named text: String, in folder: String = "pending", reason: String,
+                               now: Timestamp = .now()) throws(SystemError) -> String {
         var attempt = 0
         while true {
             let target = now.compact + (attempt == 0 ? "" : "-\(attempt)") + "-" + text
             do {
-                try FileSystem.renameNoReplace(folder(.pending) + "/" + text, to: quarantine + "/" + target)
+                try FileSystem.renameNoReplace(root + "/" + folder + "/" + text, to: quarantine + "/" + target)
             } catch where error.isExisting {
                 attempt += 1
                 continue
             }
-            let line = "\(now.iso8601) pending/\(text): \(reason)\n"
-            try? writeFile(Array(line.utf8), at: quarantine + "/" + target + ".reason", sync: false)
-            try? FileSystem.syncDirectory(quarantine)
+            let line = "\(now.iso8601) \(folder)/\(text): \(reason)\n"
+            try? writeFile(Array(line.utf8), at: quarantine + "/" + target + ".reason", sync: config.isDurable)
+            if config.isDurable { try? FileSystem.syncDirectory(quarantine) }
             return target
         }
     }

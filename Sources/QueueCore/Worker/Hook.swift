@@ -31,3 +31,48 @@ extension Spool {
         return HookRun(jobID: record.id, state: record.state, child: child, deadline: deadline)
     }
 }
+
+/// The hooks a worker has started and watches beside its loop: each is reaped when it ends and
+/// its process group killed at its deadline. A hook that fails is logged; the job stays as it is.
+final class HookWatch {
+    private let spool: Spool
+    private let log: (String) -> Void
+    private var running: [HookRun] = []
+
+    init(spool: Spool, log: @escaping (String) -> Void) {
+        self.spool = spool
+        self.log = log
+    }
+
+    var isEmpty: Bool { running.isEmpty }
+
+    /// The earliest deadline of a running hook (monotonic µs).
+    var nextDeadline: Int64? { running.map(\.deadline).min() }
+
+    /// Starts the hook for a job that just reached a final state, when one is configured.
+    func start(for record: JobRecord) {
+        do {
+            if let hook = try spool.startHook(for: record) { running.append(hook) }
+        } catch {
+            log("hook for \(record.id) could not start: \(error)")
+        }
+    }
+
+    /// Reaps the hooks that ended; kills those past their deadline.
+    func check() {
+        let now = SystemClock.monotonicMicroseconds
+        running.removeAll { hook in
+            if let end = try? Spawn.poll(hook.child) {
+                if end != .exited(0) { log("hook for \(hook.jobID) (\(hook.state.rawValue)) ended with \(end)") }
+                return true
+            }
+            if now >= hook.deadline {
+                Signals.sendToGroup(.kill, group: hook.child.pid)
+                log("hook for \(hook.jobID) (\(hook.state.rawValue)) killed after \(formatDuration(spool.config.hookTimeoutSeconds))")
+                _ = try? Spawn.wait(hook.child)
+                return true
+            }
+            return false
+        }
+    }
+}
