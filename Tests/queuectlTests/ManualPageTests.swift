@@ -3,6 +3,7 @@
 // lists, walked from the root's help as a user would, with the same defaults.
 
 import Foundation
+import QueueCore
 import Testing
 
 /// Prints a banner that cannot be missed in the test log: a check that did not run.
@@ -135,6 +136,17 @@ private func collapsed(_ text: String) -> String {
             queue += (sections["SUBCOMMANDS"] ?? []).map { path + [$0.label] }
         }
         #expect(seen > 20, "walked \(seen) commands")
+        for section in [".SH SYNOPSIS", ".SH OPTIONS", ".SH COMMANDS", ".SH EXIT STATUS", ".SH ENVIRONMENT", ".SH FILES", ".SH EXAMPLES"] {
+            #expect(parts[section] != nil, "queuectl(1) has no \(section)")
+        }
+        #expect(parts[".SH EXIT STATUS"]?.contains("124") == true)
+        #expect(parts[".SH ENVIRONMENT"]?.contains("QUEUECTL_SPOOL") == true)
+
+        let spoolPage = plainText(try await spool.run(["manual", "spool"]).stdout)
+        for section in ["FORMAT VERSION", "LAYOUT", "FILE NAMES", "THE JOB RECORD", "DROPPING A JOB", "READING THE SPOOL", "PRIVATE TO QUEUECTL"] {
+            #expect(spoolPage.contains(".SH " + section), "queuectl-spool(5) has no \(section)")
+        }
+        #expect(spoolPage.contains("queuectl-spool \(SpoolFormat.current)"))
         #expect(parts["queuectl manual"] != nil)
     }
 }
