@@ -35,14 +35,15 @@ private func helpSections(_ help: String) -> [String: [HelpEntry]] {
         if let first = line.first, first != " ", line.hasSuffix(":") {
             title = String(line.dropLast())
         } else if let title, line.hasPrefix("  "), !line.hasPrefix("   ") {
-            // `  --count <n>             The number...`: the label ends at the first double space.
-            let text = String(line.dropFirst(2))
-            let cut = text.range(of: "  ")
-            let label = cut.map { String(text[..<$0.lowerBound]) } ?? text
-            let description = cut.map { text[$0.upperBound...].trimmingCharacters(in: .whitespaces) } ?? ""
+            // `  --count <n>             The number...`: the description starts at column 26, or
+            // on the next line when the label reaches it.
+            let text = Array(line.dropFirst(2))
+            let fits = text.count > 24 && text[23] == " "
+            let label = String(fits ? text[..<24] : text[...]).trimmingCharacters(in: .whitespaces)
+            let description = fits ? String(text[24...]) : ""
             sections[title, default: []].append(HelpEntry(label: label, description: description))
         } else if let title, line.hasPrefix(String(repeating: " ", count: 26)), var last = sections[title]?.popLast() {
-            last.description += " " + line.trimmingCharacters(in: .whitespaces)
+            last.description = (last.description + " " + line).trimmingCharacters(in: .whitespaces)
             sections[title]!.append(last)
         } else {
             title = nil  // a blank line ends a section
@@ -122,16 +123,16 @@ private func collapsed(_ text: String) -> String {
             let name = (["queuectl"] + path).joined(separator: " ")
             let part = try #require(parts[name], "no section for '\(name)' in queuectl(1)")
             for entry in sections["OPTIONS"] ?? [] where !globalLabels.contains(entry.label) {
-                for option in entry.label.split(separator: " ").map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: ",")) }) where option.hasPrefix("-") {
-                    #expect(part.contains(option), "\(name): option \(option) is missing")
-                }
-                if let range = entry.description.range(of: "(default: ") {
-                    let fact = String(entry.description[range.lowerBound...].dropFirst().dropLast())
-                    #expect(collapsed(part).contains(collapsed(fact)), "\(name) \(entry.label): '\(fact)' is missing")
-                }
+                // An item of its own (not only the usage line), with the help's whole description:
+                // its text, allowed values and default.
+                #expect(part.split(separator: "\n").contains { $0 == entry.label || $0 == entry.label + " ..." },
+                        "\(name): no item for option \(entry.label)")
+                #expect(collapsed(part).contains(collapsed(entry.description)),
+                        "\(name) \(entry.label): '\(entry.description)' is missing")
             }
             for entry in sections["ARGUMENTS"] ?? [] {
-                #expect(part.contains(entry.label), "\(name): argument \(entry.label) is missing")
+                #expect(part.split(separator: "\n").contains { $0 == entry.label }, "\(name): no item for argument \(entry.label)")
+                #expect(collapsed(part).contains(collapsed(entry.description)), "\(name) \(entry.label): '\(entry.description)' is missing")
             }
             queue += (sections["SUBCOMMANDS"] ?? []).map { path + [$0.label] }
         }
