@@ -40,9 +40,11 @@ public struct Spool: Sendable {
             }
             let info = try FileSystem.linkStatus(root)
             guard info.isDirectory else { throw QueueError.spoolUnusable(path: root, reason: "it is a \(info.kindName), not a directory") }
+            let format = try SpoolFormat.version(ofSpoolAt: root)  // a newer format is refused before anything is made
             for name in JobState.allCases.map(\.folder) + ["tmp", "ids", "logs", "workers", "quarantine"] {
                 try FileSystem.makeDirectory(root + "/" + name)
             }
+            if format == nil { try SpoolFormat.write(root: root) }
         } catch let error as SystemError {
             throw .spoolUnusable(path: root, reason: error.description)
         } catch let error as QueueError {

@@ -144,6 +144,7 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(long: "port", valueName: "port", help: "The TCP port; 0 picks a free one.", defaultValue: "8080"),
             ],
             examples: ["queuectl dashboard", "queuectl dashboard --host 0.0.0.0 --port 9000"]),
+        manualCommand,
         CommandSpec(
             name: "completion",
             abstract: "Print a shell completion script (bash, zsh or fish).",

@@ -10,6 +10,7 @@ enum Commands {
             return 0
         }
         if command.path == ["demo"] { return try DemoCommand.run(command) }
+        if command.path == ["manual"] { return try ManualCommand.run(command) }
         let spool = try Spool.open(Spool.defaultPath(option: command.value("spool")))
         switch command.path {
         case ["enqueue"]: return try EnqueueCommand.run(command, spool: spool)
