@@ -25,6 +25,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let invalidArgument = Errno(rawValue: EINVAL)
     public static let fileTooLarge = Errno(rawValue: EFBIG)
     public static let ioError = Errno(rawValue: EIO)
+    public static let readOnlyFileSystem = Errno(rawValue: EROFS)
     public static let notSupported = Errno(rawValue: ENOTSUP)
     public static let noSpace = Errno(rawValue: ENOSPC)
     public static let tooManySymbolicLinks = Errno(rawValue: ELOOP)

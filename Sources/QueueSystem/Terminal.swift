@@ -31,3 +31,12 @@ public struct RawTerminal: Sendable {
         return Array(buffer[0..<count])
     }
 }
+
+extension CurrentProcess {
+    /// The width in columns of the terminal on `descriptor`; nil when it is not a terminal.
+    public static func terminalColumns(_ descriptor: FileDescriptor) -> Int? {
+        var size = winsize()
+        guard ioctl(descriptor.rawValue, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+}

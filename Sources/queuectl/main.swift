@@ -14,16 +14,16 @@ do {
     case .version:
         Console.out(queuectlVersion)
     case .run(let command):
-        CurrentProcess.exit(try Commands.run(command))
+        CurrentProcess.exit(try Commands.run(command).rawValue)
     }
 } catch let error as UsageError {
     Console.error(error.render(root: queuectlCommands))
-    CurrentProcess.exit(2)
+    CurrentProcess.exit(ExitCode.usage.rawValue)
 } catch let error as QueueError {
     Console.error("Error: " + error.description.replacing("\n", with: "\n       "))
-    CurrentProcess.exit(error.exitCode)
+    CurrentProcess.exit(ExitCode(error).rawValue)
 } catch {
     Console.error("Error: \(error)")
-    CurrentProcess.exit(1)
+    CurrentProcess.exit(ExitCode.failure.rawValue)
 }
-CurrentProcess.exit(0)
+CurrentProcess.exit(ExitCode.success.rawValue)

@@ -37,6 +37,12 @@ extension Spool {
                 }
                 return .requested(worker: worker)
             case .pending, .failed:
+                if location.name.isDrop {
+                    // Not adopted yet: adopt it first (a worker may be doing so this very moment,
+                    // and claiming the drop itself would leave its copy running), then look again.
+                    _ = adoptDroppedFile(location.name.text, now: now)
+                    continue
+                }
                 let claim = FileName.processing(id: record.id, worker: "cancel-" + WorkerRecord.makeID(host: CurrentProcess.hostName, pid: CurrentProcess.pid))
                 do {
                     try move(location.name, to: claim)

@@ -39,7 +39,7 @@ extension Spool {
                 guard let info = try? FileSystem.linkStatus(path(name)), info.modified < cutoff else { return }
             }
             guard (try? FileSystem.unlink(path(name))) != nil else { return }
-            try? FileSystem.unlink(logs + "/" + name.id.rawValue + ".log")
+            try? FileSystem.unlink(logPath(of: name.id))
             release(name.id)
             count += 1
         }
@@ -48,7 +48,7 @@ extension Spool {
 
     /// Creates or removes SPOOL/paused: while it exists, workers claim nothing new.
     public func setPaused(_ paused: Bool) throws(QueueError) {
-        let path = root + "/paused"
+        let path = pausedPath
         do {
             if paused {
                 if !FileSystem.exists(path) {

@@ -72,7 +72,9 @@ extension Spool {
                 let hint = try? FileSystem.readLink(ids + "/" + id.rawValue)
                 guard hint.flatMap({ Spool.name(fromHint: $0, id: id) })?.text == name.text else { continue }
                 // Our own reservation: another adopter, or an adoption cut short by a crash.
-                if self.path(name) != path, FileSystem.exists(self.path(name)) || locate(id) != nil {
+                // (`locate` may find the drop itself, `pending/ID.json`: that is no copy of it.)
+                let elsewhere = locate(id).map { self.path($0.name) != path } ?? false
+                if self.path(name) != path, FileSystem.exists(self.path(name)) || elsewhere {
                     try? FileSystem.unlink(path)
                     return .adopted(name)
                 }

@@ -144,9 +144,10 @@ extension Spool {
             for (record, file) in zip(records, written) {
                 try writeFile(record.fileBytes, at: file.temporary, sync: durable && single)
             }
-            if durable && !single, let first = written.first {
-                // One syncfs makes every file of the batch durable before any rename.
-                try FileSystem.syncFileSystem(containing: first.temporary)
+            if durable && !single {
+                // One syncfs (where it reaches the disk) makes every file of the batch durable
+                // before any rename.
+                try FileSystem.syncFiles(written.map(\.temporary))
             }
             for (temporary, name) in written {
                 try FileSystem.renameNoReplace(temporary, to: path(name))

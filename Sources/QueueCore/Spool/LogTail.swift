@@ -9,7 +9,7 @@ extension Spool {
 
     /// The last `lines` lines of a job's captured output; [] when it has none.
     public func logTail(_ id: JobID, lines: Int) -> [String] {
-        let path = logs + "/" + id.rawValue + ".log"
+        let path = logPath(of: id)
         guard let file = try? FileDescriptor.open(path, .nonBlocking) else { return [] }
         let bytes: [UInt8]? = file.closeAfter { file in
             guard let info = try? file.status(), info.isRegularFile else { return nil }

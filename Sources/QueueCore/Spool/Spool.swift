@@ -16,6 +16,10 @@ public struct Spool: Sendable {
     public var quarantine: String { root + "/quarantine" }
     public var configPath: String { root + "/config.json" }
     public var metricsPath: String { root + "/metrics.json" }
+    /// While this file exists, workers claim nothing new.
+    public var pausedPath: String { root + "/paused" }
+    /// The captured output of a job's runs.
+    public func logPath(of id: JobID) -> String { logs + "/" + id.rawValue + ".log" }
 
     public func folder(_ state: JobState) -> String { root + "/" + state.folder }
     public func path(_ name: FileName) -> String { folder(name.state) + "/" + name.text }
@@ -137,15 +141,10 @@ public struct Spool: Sendable {
         try FileSystem.renameNoReplace(path(from), to: path(to))
     }
 
-    /// Makes the contents of the files named durable, when durability is on: one fsync for one
-    /// file, one syncfs(2) for several (a single journal commit instead of one per file).
+    /// Makes the contents of the files named durable, when durability is on (see `FileSystem.syncFiles`).
     public func syncContents(of names: [FileName]) throws(SystemError) {
-        guard config.isDurable, let first = names.first else { return }
-        if names.count == 1 {
-            try FileSystem.syncFile(path(first))
-        } else {
-            try FileSystem.syncFileSystem(containing: root)
-        }
+        guard config.isDurable else { return }
+        try FileSystem.syncFiles(names.map(path))
     }
 
     /// fsync of the state folders named, when durability is on.
@@ -202,17 +201,31 @@ extension Spool {
     }
 
     /// Marks a claimed job as running: the new record replaces the claimed file without an
-    /// fsync, and the claimed (durable) content is kept beside it as `processing/.NAME`, so a
-    /// crash that loses the unsynced record still leaves a whole job for the reaper. The backup
-    /// is removed when the run's result has been recorded (`discardBackup`).
+    /// fsync, and the claimed (durable) content is kept as `processing/.NAME`, so a crash that
+    /// loses the unsynced record still leaves a whole job for the reaper. The backup is a hard
+    /// link made BEFORE the record is replaced: a journal that commits the replacement has
+    /// committed the backup too (a backup made after it, from what the exchange left in tmp/,
+    /// could be lost while the empty new claim survived). Removed once the run's result has
+    /// been recorded (`discardBackup`).
     public func beginRun(_ record: JobRecord, at claim: FileName) throws(SystemError) {
         let temporary = tmp + "/" + Spool.temporaryName()
+        let backup = backupPath(of: claim)
         do {
-            try writeFile(record.fileBytes, at: temporary, sync: false)
-            try FileSystem.replaceExisting(path(claim), with: temporary, keepingOld: true)
-            try FileSystem.rename(temporary, to: backupPath(of: claim))
+            if FileSystem.exists(backup) { try FileSystem.unlink(backup) }  // left by a crash under this name
+            do {
+                try writeFile(record.fileBytes, at: temporary, sync: false)
+                try FileSystem.link(path(claim), at: backup)
+                try FileSystem.replaceExisting(path(claim), with: temporary)
+            } catch where error.errno == .notPermitted || error.errno == .notSupported {
+                // No hard links on this file system: the new record is made durable first, then
+                // exchanged with the claim, and the old content left in tmp/ becomes the backup.
+                try FileSystem.syncFile(temporary)
+                try FileSystem.replaceExisting(path(claim), with: temporary, keepingOld: true)
+                try FileSystem.rename(temporary, to: backup)
+            }
         } catch {
             try? FileSystem.unlink(temporary)
+            if error.isNotFound { try? FileSystem.unlink(backup) }  // the claim was taken back
             throw error
         }
     }

@@ -45,7 +45,7 @@ public struct SpoolStatus: Sendable {
 }
 
 extension Spool {
-    public var isPaused: Bool { FileSystem.exists(root + "/paused") }
+    public var isPaused: Bool { FileSystem.exists(pausedPath) }
 
     /// Counts and times from the folder listings alone: names are compared as bytes (their
     /// fields are fixed width), so a million pending jobs cost one readdir pass and no allocation.

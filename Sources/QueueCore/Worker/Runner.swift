@@ -33,7 +33,7 @@ public final class Run {
     /// variables. Throws when it cannot be started (bad cwd, no /bin/sh...).
     public init(record: JobRecord, attempt: Int, worker: String, spool: Spool, environment inherited: [String],
                 now: Timestamp) throws(SystemError) {
-        logPath = spool.logs + "/" + record.id.rawValue + ".log"
+        logPath = spool.logPath(of: record.id)
         maxLogBytes = spool.config.maxLogBytes
         let pipe = try FileDescriptor.pipe()
         var environment = inherited

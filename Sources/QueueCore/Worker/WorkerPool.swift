@@ -36,17 +36,17 @@ public enum WorkerPool {
 
     /// Runs `count` workers in the foreground until they have all exited. Signals received
     /// are passed on; a second SIGTERM/SIGINT becomes a forced stop.
-    public static func supervise(count: Int, spool: Spool) throws(QueueError) -> Int32 {
+    public static func supervise(count: Int, spool: Spool) throws(QueueError) -> Bool {
         let signals: FileDescriptor
         do { signals = try Signals.makeSignalDescriptor([.terminate, .interrupt, .quit, .child, .hangUp]) } catch { throw .system(error) }
         var children = Set(try spawn(count: count, spool: spool, detach: false))
         var stopping = false
-        var status: Int32 = 0
+        var allClean = true
         while !children.isEmpty {
             for child in children {
                 if let end = try? Spawn.poll(child) {
                     children.remove(child)
-                    if case .exited(let code) = end, code != 0 { status = 1 }
+                    if end != .exited(0) { allClean = false }
                 }
             }
             if children.isEmpty { break }
@@ -60,7 +60,7 @@ public enum WorkerPool {
                 }
             }
         }
-        return status
+        return allClean
     }
 
     /// Signals every live worker of this host and waits until they are gone.

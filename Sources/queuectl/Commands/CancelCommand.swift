@@ -5,7 +5,7 @@ import QueueCore
 import QueueSystem
 
 enum CancelCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         var failures = 0
         var running: [(id: String, worker: String)] = []
         for id in command.positionals {
@@ -47,10 +47,10 @@ enum CancelCommand {
                 for job in running {
                     Console.error("Error: job '\(job.id)' is still running on worker \(job.worker); the cancel request stays in \(spool.cancelRequests)/")
                 }
-                return 1
+                return .failure
             }
             SystemClock.sleep(milliseconds: 50)
         }
-        return failures == 0 ? 0 : 1
+        return failures == 0 ? .success : .failure
     }
 }

@@ -4,10 +4,10 @@
 import QueueCore
 
 enum Commands {
-    static func run(_ command: ParsedCommand) throws -> Int32 {
+    static func run(_ command: ParsedCommand) throws -> ExitCode {
         if command.path == ["completion"] {
             Console.out(try completionScript(shell: command.positionals.first ?? "", root: queuectlCommands))
-            return 0
+            return .success
         }
         if command.path == ["demo"] { return try DemoCommand.run(command) }
         if command.path == ["manual"] { return try ManualCommand.run(command) }

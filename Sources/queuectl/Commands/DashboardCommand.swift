@@ -7,7 +7,7 @@ import QueueCore
 import QueueSystem
 
 enum DashboardCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let host = command.value("host") ?? "127.0.0.1"
         let port = try command.int("port") ?? 8080
         guard (0...65535).contains(port) else { throw command.invalidValue("port", reason: "expected 0 to 65535") }
@@ -25,6 +25,6 @@ enum DashboardCommand {
         } catch {
             throw QueueError.system(error)
         }
-        return 0
+        return .success
     }
 }

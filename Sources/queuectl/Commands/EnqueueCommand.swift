@@ -5,7 +5,7 @@ import QueueCore
 import QueueSystem
 
 enum EnqueueCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let defaults = spool.jobDefaults(cwd: CurrentProcess.workingDirectory)
         let jobs: [NewJob]
         if let file = command.value("file") {
@@ -36,7 +36,7 @@ enum EnqueueCommand {
             jobs = [try spool.decodeNewJob(.object(object), defaults: defaults)]
         }
         for outcome in try spool.enqueue(jobs) { Console.out(outcome.id.rawValue) }
-        return 0
+        return .success
     }
 
     /// Writes the flags into the record's fields, so one validation covers both forms.

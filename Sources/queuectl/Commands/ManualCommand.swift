@@ -19,10 +19,10 @@ let manualCommand = CommandSpec(
     examples: ["queuectl manual | man -l -", "queuectl manual spool > /usr/local/share/man/man5/queuectl-spool.5"])
 
 enum ManualCommand {
-    static func run(_ command: ParsedCommand) throws -> Int32 {
+    static func run(_ command: ParsedCommand) throws -> ExitCode {
         let page = command.positionals.first == "spool"
             ? SpoolManualPage.text : CommandManualPage.render(root: queuectlCommands)
         Console.out(page.hasSuffix("\n") ? String(page.dropLast()) : page)
-        return 0
+        return .success
     }
 }

@@ -4,7 +4,7 @@ import QueueCore
 import QueueSystem
 
 enum WaitCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let timeout = try command.double("timeout")
         let deadline = timeout.map { SystemClock.monotonicMicroseconds + Int64($0 * 1_000_000) }
         let all = command.flag("all")
@@ -52,7 +52,7 @@ enum WaitCommand {
             }
             if open == 0 {
                 if showProgress { try? FileDescriptor.standardError.writeAll("\n") }
-                return dead > 0 ? 1 : 0
+                return dead > 0 ? .failure : .success
             }
             if let deadline, SystemClock.monotonicMicroseconds > deadline {
                 if showProgress { try? FileDescriptor.standardError.writeAll("\n") }

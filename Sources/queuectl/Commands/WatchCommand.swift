@@ -6,7 +6,7 @@ import QueueCore
 import QueueSystem
 
 enum WatchCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let interval = try command.double("interval") ?? 2
         guard interval >= 0.1 else { throw command.invalidValue("interval", reason: "expected at least 0.1 seconds") }
         guard CurrentProcess.isTerminal(.standardOutput), CurrentProcess.isTerminal(.standardInput) else {
@@ -23,9 +23,9 @@ enum WatchCommand {
         while true {
             try? FileDescriptor.standardOutput.writeAll("\u{1B}[H\u{1B}[2J" + screen(spool: spool, interval: interval))
             let ready = Poll.waitForInput([signals, .standardInput], timeoutMilliseconds: Int(interval * 1000))
-            if ready[0] && !Signals.readSignals(signals).isEmpty { return 0 }
+            if ready[0] && !Signals.readSignals(signals).isEmpty { return .success }
             if ready[1] && terminal.readKeys().contains(where: { $0 == UInt8(ascii: "q") || $0 == UInt8(ascii: "Q") || $0 == 3 }) {
-                return 0
+                return .success
             }
         }
     }

@@ -4,9 +4,7 @@
 // rename that never replaces, fsync of the spool). A version newer than this build knows is
 // refused before anything in the spool is created or changed.
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
 
 /// The version of a spool's on-disk format, as SPOOL/format states it.
 public enum SpoolFormat {
@@ -55,7 +53,7 @@ public enum SpoolFormat {
     static func write(root: String) throws(QueueError) {
         let temporary = root + "/tmp/" + fileName + "." + Spool.temporaryName()
         do {
-            let file = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+            let file = try FileDescriptor.open(temporary, [.writeOnly, .create, .exclusive], mode: 0o644)
             try file.closeAfter { file throws(SystemError) in
                 try file.writeAll(text(version: current), path: temporary)
                 try file.sync(path: temporary)
@@ -69,7 +67,7 @@ public enum SpoolFormat {
             try FileSystem.syncDirectory(root)
         } catch {
             try? FileSystem.unlink(temporary)
-            let readOnly: Set<Errno> = [.permissionDenied, .notPermitted, Errno(rawValue: EROFS)]
+            let readOnly: Set<Errno> = [.permissionDenied, .notPermitted, .readOnlyFileSystem]
             if readOnly.contains(error.errno) { return }
             throw .spoolUnusable(path: root, reason: "cannot write its format file: \(error)")
         }

@@ -1,9 +1,9 @@
-// "Did you mean ...?" for mistyped option and subcommand names.
+// "Did you mean ...?" for mistyped option, subcommand, setting and field names.
 // Guarantees: a suggestion is at most two edits away (Levenshtein distance); among
 // equally close candidates the first one given wins.
 
 /// The candidate closest to `word`, if one is at most two edits away.
-func closestMatch(to word: String, among candidates: [String]) -> String? {
+public func closestMatch(to word: String, among candidates: [String]) -> String? {
     let maximumDistance = 2
     var best: (candidate: String, distance: Int)?
     for candidate in candidates {
@@ -16,7 +16,7 @@ func closestMatch(to word: String, among candidates: [String]) -> String? {
 }
 
 /// The Levenshtein distance: how many insertions, deletions and substitutions turn `a` into `b`.
-func editDistance(_ a: String, _ b: String) -> Int {
+public func editDistance(_ a: String, _ b: String) -> Int {
     let source = Array(a), target = Array(b)
     var previousRow = Array(0...target.count)
     for (i, sourceCharacter) in source.enumerated() {
