@@ -6,7 +6,9 @@
                                            power cut at a random moment, reboot, recover, check
     powercut.py eio                        fsync/syncfs failures (EIO) during enqueue and commits
 Common options: --queuectl BIN (default: build it with swift build), --no-shim (syncfs stays
-invisible to the file system, as on every real FUSE mount), --seed N, --keep DIR.
+invisible to the file system, as on every real FUSE mount), --no-rename-flags (renameat2 flags
+fail with EINVAL: queuectl's link/rename fallbacks run), --seed N, --keep DIR (a copy of the
+disk and logs of every cut that fails a check).
 Exit status 0 when every check holds; the last line is a JSON summary.
 """
 import argparse
@@ -28,6 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 FS = os.path.join(HERE, "powercutfs.py")
 PY = "/usr/bin/python3"
 STATES = ["pending", "processing", "failed", "completed", "dead"]
+FS_OPTIONS = []   # extra powercutfs options (--no-rename-flags)
 
 
 def log(*a):
@@ -50,7 +53,7 @@ class Mount:
         if os.path.exists(self.ctl_path):
             os.unlink(self.ctl_path)
         self.proc = subprocess.Popen([PY, FS, self.disk, self.mnt, "--ctl", self.ctl_path,
-                                      "--seed", str(self.seed)],
+                                      "--seed", str(self.seed)] + FS_OPTIONS,
                                      stdout=open(os.path.join(self.base, "fs.log"), "a"),
                                      stderr=subprocess.STDOUT)
         deadline = time.time() + 15
@@ -587,6 +590,8 @@ def main():
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     parser.add_argument("--queuectl")
     parser.add_argument("--no-shim", action="store_true")
+    parser.add_argument("--no-rename-flags", action="store_true",
+                        help="the file system refuses renameat2 flags: queuectl's fallbacks run")
     parser.add_argument("--max-load", type=float, default=3.0, help="longest run before a cut (s)")
     parser.add_argument("--recover", type=float, default=2.5, help="how long the recovery workers run (s)")
     parser.add_argument("--work", default=None)
@@ -596,7 +601,10 @@ def main():
     if args.queuectl:
         args.queuectl = os.path.abspath(args.queuectl)
     os.makedirs(args.work, exist_ok=True)
-    log(f"powercut: seed {args.seed}, work {args.work}")
+    if args.no_rename_flags:
+        FS_OPTIONS.append("--no-rename-flags")
+    log(f"powercut: seed {args.seed}, work {args.work}, syncfs shim {'off' if args.no_shim else 'on'}, "
+        f"rename flags {'refused' if args.no_rename_flags else 'supported'}")
     summary = {"seed": args.seed}
     ok = True
     if args.what in ("selftest", "all"):

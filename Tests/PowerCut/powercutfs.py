@@ -38,7 +38,9 @@ PERSISTENCE MODEL (weak ext4 data=ordered with delayed allocation; never stronge
     syncfs fails the writeback of every dirty file; each such file's next fsync reports EIO
     once (Linux's errseq), later ones succeed.
   * rename flags: RENAME_NOREPLACE and RENAME_EXCHANGE are implemented (pyfuse3 passes them);
-    RENAME_WHITEOUT fails with EINVAL.
+    RENAME_WHITEOUT fails with EINVAL. With --no-rename-flags every flagged rename fails with
+    EINVAL, as on file systems without them, so that applications take their fallback path
+    (the kernel itself answers EEXIST for RENAME_NOREPLACE onto an existing name).
 
 CONTROL (one line per connection to the unix socket, one JSON line back):
   cut drop|random [tear] [SEED]   power cut; writes the durable state to DISK
@@ -89,8 +91,9 @@ class Node:
 class PowerCutFS(pyfuse3.Operations):
     enable_writeback_cache = False
 
-    def __init__(self, disk, seed):
+    def __init__(self, disk, seed, rename_flags=True):
         super().__init__()
+        self.rename_flags = rename_flags
         self.disk = disk
         self.rng = random.Random(seed)
         self.nodes = {}
@@ -518,7 +521,7 @@ class PowerCutFS(pyfuse3.Operations):
     async def rename(self, parent_inode_old, name_old, parent_inode_new, name_new, flags, ctx):
         self._alive()
         self.stats["rename"] += 1
-        if flags & ~3:
+        if flags & ~3 or (flags and not self.rename_flags):
             raise pyfuse3.FUSEError(errno.EINVAL)
         sp, dp = self._dir(parent_inode_old), self._dir(parent_inode_new)
         src = self._child(parent_inode_old, name_old)
@@ -709,8 +712,10 @@ def main():
     parser.add_argument("--ctl", required=True)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--no-rename-flags", action="store_true",
+                        help="renameat2 with RENAME_NOREPLACE/EXCHANGE fails with EINVAL (as on many FUSE file systems)")
     args = parser.parse_args()
-    fs = PowerCutFS(os.path.abspath(args.disk), args.seed)
+    fs = PowerCutFS(os.path.abspath(args.disk), args.seed, rename_flags=not args.no_rename_flags)
     options = set(pyfuse3.default_options)
     options.discard("default_permissions")
     options.add("fsname=powercutfs")
