@@ -34,7 +34,7 @@ private struct Producer: Sendable, CustomStringConvertible {
         case "c":
             let binary = scratch + "/drop"
             let build = try runProgram(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary, source])
-            guard build.status == 0 else { throw HarnessFailure(description: "cc drop.c:\n\(build.stderr)") }
+            guard build.status == 0 else { throw HarnessFailure("cc drop.c:\n\(build.stderr)") }
             return [binary]
         default:
             return [program, source]
@@ -92,7 +92,7 @@ private struct Producer: Sendable, CustomStringConvertible {
         // (end of the example)
 
         #expect(outcomes == [.added(JobID(rawValue: "from-swift")!)])
-        #expect(readSmallFile(spool.path + "/format") == "queuectl-spool 1\n")
+        #expect(ProcFiles.text(spool.path + "/format") == "queuectl-spool 1\n")
         #expect(spool.state(of: "from-swift") == "pending", "published under its name at once")
         let worker = try spool.startWorker()
         defer { worker.signal(SIGKILL) }

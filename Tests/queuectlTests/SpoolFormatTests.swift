@@ -46,7 +46,7 @@ func runProgram(_ arguments: [String], environment: [String: String]? = nil, cwd
         let spool = try TestSpool()
         defer { spool.cleanup() }
         #expect(try await spool.q("enqueue", "--command", "true").status == 0)
-        #expect(readSmallFile(spool.path + "/format") == "queuectl-spool 1\n")
+        #expect(ProcFiles.text(spool.path + "/format") == "queuectl-spool 1\n")
         #expect(spool.names("tmp").isEmpty, "the format file's temporary file is gone")
     }
 
@@ -56,7 +56,7 @@ func runProgram(_ arguments: [String], environment: [String: String]? = nil, cwd
         #expect(try await spool.q("enqueue", "--id", "a", "--command", "true").status == 0)
         try FileManager.default.removeItem(atPath: spool.path + "/format")
         #expect(try await spool.q("show", "a").status == 0)
-        #expect(readSmallFile(spool.path + "/format") == "queuectl-spool 1\n")
+        #expect(ProcFiles.text(spool.path + "/format") == "queuectl-spool 1\n")
     }
 
     @Test func aNewerFormatIsRefusedAndNothingIsChanged() async throws {
@@ -76,7 +76,7 @@ func runProgram(_ arguments: [String], environment: [String: String]? = nil, cwd
         #expect(try await worker.waitForExit() == 1, "\(worker.output)")
         #expect(worker.output.contains("queuectl-spool 2"), "\(worker.output)")
         #expect(spool.names("pending") == before)
-        #expect(readSmallFile(spool.path + "/format") == "queuectl-spool 2\n", "the newer file is left as it was")
+        #expect(ProcFiles.text(spool.path + "/format") == "queuectl-spool 2\n", "the newer file is left as it was")
 
         // A spool of a newer format that this version would lay out differently: nothing is made in it.
         let bare = spool.root + "/bare"
@@ -118,7 +118,7 @@ func runProgram(_ arguments: [String], environment: [String: String]? = nil, cwd
             "report": "pending", "later": "pending", "cleanup": "pending", "dropped": "pending",
             "interrupted": "processing", "flaky": "failed", "hello": "completed", "broken": "dead",
         ])
-        #expect(readSmallFile(spool.path + "/format") == "queuectl-spool 1\n", "written at first use")
+        #expect(ProcFiles.text(spool.path + "/format") == "queuectl-spool 1\n", "written at first use")
         let pending = try await spool.q("list", "--state", "pending")
         #expect(pending.status == 0)
         #expect(pending.lines.dropFirst().first?.contains("report") == true, "priority -5 runs first:\n\(pending)")

@@ -38,7 +38,7 @@ extension Faults {
 
         /// Runs the driver; prints its report; returns its exit status and last line (JSON).
         static func drive(_ what: String, _ extra: [String] = [], timeout: Double) async throws -> (status: Int32, summary: [String: Any]) {
-            let result = try await runCapturing("/usr/bin/python3", [driver, what, "--queuectl", Binary.path] + extra, timeout: timeout)
+            let result = try await runProgram("/usr/bin/python3", [driver, what, "--queuectl", Binary.path] + extra, timeout: timeout)
             print(result.output)
             let last = result.output.split(separator: "\n").last.map(String.init) ?? ""
             let summary = (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any] ?? [:]
