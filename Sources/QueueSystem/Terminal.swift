@@ -1,4 +1,5 @@
-// Terminal: raw keyboard input for full-screen views (termios), restored exactly as found.
+// Terminal: raw keyboard input for full-screen views (termios), restored exactly as found, and
+// the width of a terminal (TIOCGWINSZ).
 
 #if canImport(Glibc)
 import Glibc
@@ -29,5 +30,16 @@ public struct RawTerminal: Sendable {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = (try? descriptor.read(into: &buffer)) ?? 0
         return Array(buffer[0..<count])
+    }
+}
+
+/// The size of the terminal a descriptor refers to.
+public enum TerminalSize {
+    /// The columns of the terminal on `descriptor` (TIOCGWINSZ); nil when it is not a terminal
+    /// or reports no width.
+    public static func columns(of descriptor: FileDescriptor) -> Int? {
+        var size = winsize()
+        guard ioctl(descriptor.rawValue, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
     }
 }
