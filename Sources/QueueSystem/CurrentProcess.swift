@@ -43,6 +43,11 @@ public enum CurrentProcess {
         (try? FileSystem.readLink("/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
+    /// The processors online now (sysconf _SC_NPROCESSORS_ONLN); at least 1.
+    public static var onlineProcessorCount: Int {
+        max(1, sysconf(CInt(_SC_NPROCESSORS_ONLN)))
+    }
+
     public static func isTerminal(_ descriptor: FileDescriptor) -> Bool {
         isatty(descriptor.rawValue) == 1
     }

@@ -43,4 +43,6 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let brokenPipe = Errno(rawValue: EPIPE)
     public static let tooManyOpenFiles = Errno(rawValue: EMFILE)
     public static let tooManyOpenFilesInSystem = Errno(rawValue: ENFILE)
+    /// Opening a FIFO for writing without blocking while no reader has it open.
+    public static let noSuchDeviceOrAddress = Errno(rawValue: ENXIO)
 }

@@ -65,6 +65,15 @@ public enum FileSystem {
         }
     }
 
+    /// renameat(2) between two open folders: `source` in `sourceDirectory` replaces `target` in
+    /// `targetDirectory` (no path walk per call: for loops over many files in the same folders).
+    public static func rename(_ source: String, in sourceDirectory: FileDescriptor,
+                              to target: String, in targetDirectory: FileDescriptor) throws(SystemError) {
+        _ = try valueOrErrno("rename", [source, target]) {
+            renameat(sourceDirectory.rawValue, source, targetDirectory.rawValue, target)
+        }
+    }
+
     public static func unlink(_ path: String) throws(SystemError) {
         _ = try valueOrErrno("unlink", [path]) { Glibc.unlink(path) }
     }
@@ -84,8 +93,14 @@ public enum FileSystem {
     }
 
     /// Creates a symbolic link exclusively: EEXIST when `path` exists. Used as an O(1) reservation.
-    public static func symlink(_ target: String, at path: String) throws(SystemError) {
-        _ = try valueOrErrno("symlink", [path]) { Glibc.symlink(target, path) }
+    /// With `directory`, `path` is relative to that open folder (symlinkat).
+    public static func symlink(_ target: String, at path: String, in directory: FileDescriptor? = nil) throws(SystemError) {
+        _ = try valueOrErrno("symlink", [path]) { symlinkat(target, directory?.rawValue ?? AT_FDCWD, path) }
+    }
+
+    /// mkfifo(3): a new named pipe; EEXIST when `path` exists.
+    public static func makeFIFO(_ path: String, mode: mode_t = 0o600) throws(SystemError) {
+        _ = try valueOrErrno("mkfifo", [path]) { mkfifo(path, mode) }
     }
 
     /// The text of a symbolic link, never followed.
@@ -146,6 +161,11 @@ public enum FileSystem {
         try FileDescriptor.open(path, .readOnly).closeAfter { file throws(SystemError) in
             try file.sync(path: path)
         }
+    }
+
+    /// sync(2): flushes every dirty buffer of every file system (a benchmark settling between runs).
+    public static func syncAll() {
+        sync()
     }
 
     /// syncfs(2) of the file system holding `path`: every file written there is made durable
