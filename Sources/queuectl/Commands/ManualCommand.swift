@@ -16,7 +16,7 @@ let manualCommand = CommandSpec(
             name: "page", help: "The page: queuectl for queuectl(1), spool for queuectl-spool(5).",
             isOptional: true, allowedValues: ["queuectl", "spool"]),
     ],
-    examples: ["queuectl manual | man -l -", "queuectl manual spool > /usr/local/share/man/man5/queuectl-spool.5"])
+    examples: ["queuectl manual | man -l -", "queuectl manual spool > /usr/local/share/man/man5/queuectl-spool.5"], action: .alone(ManualCommand.run))
 
 enum ManualCommand {
     static func run(_ command: ParsedCommand) throws -> ExitCode {
