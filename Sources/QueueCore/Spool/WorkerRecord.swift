@@ -79,7 +79,10 @@ extension Spool {
             _ = try file.lockExclusive(wait: true)
             try file.writeAll(encodeJSON(record.json, pretty: true) + "\n", path: temporary)
             if config.isDurable { try file.sync(path: temporary) }
-            try FileSystem.renameNoReplace(temporary, to: path)
+            // A plain rename: the name is this process's own, and the file is open (its lock is
+            // held): a no-replace fallback of link + unlink would leave the descriptor on an
+            // unlinked name, which FUSE file systems (sshfs) hide, so heartbeats vanished.
+            try FileSystem.rename(temporary, to: path)
             if config.isDurable { try FileSystem.syncDirectory(workers) }
             return WorkerRegistration(record: record, descriptor: file, path: path)
         } catch {
