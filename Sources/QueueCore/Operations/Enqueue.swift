@@ -136,13 +136,14 @@ extension Spool {
             }
         }
         CrashPoint.check("enqueue-after-reserve")
-        let written = records.map { (temporary: tmp + "/" + Spool.temporaryName(), name: FileName.make(for: $0)) }
+        let publisher = self.publisher
+        let written = records.map { (temporary: publisher.temporaryPath(), name: FileName.make(for: $0)) }
         var published = 0
         do {
             let durable = config.isDurable
             let single = records.count == 1
             for (record, file) in zip(records, written) {
-                try writeFile(record.fileBytes, at: file.temporary, sync: durable && single)
+                try Publisher.createFile(record.fileBytes, at: file.temporary, sync: durable && single)
             }
             if durable && !single {
                 // One syncfs (where it reaches the disk) makes every file of the batch durable

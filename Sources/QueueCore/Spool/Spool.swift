@@ -107,33 +107,18 @@ public struct Spool: Sendable {
 
     // MARK: Publishing
 
-    /// Writes `bytes` to a new file in tmp/, fsyncs it, renames it to `path`, fsyncs the folder.
-    /// With `replacing: false` the rename fails with EEXIST rather than replace a file.
+    /// The spool's publisher (see Publisher): tmp/, fsync, rename, fsync of the folder.
+    public var publisher: Publisher { Publisher(temporaryFolder: tmp, isDurable: config.isDurable) }
+
+    /// Publishes `bytes` at `path` (see `Publisher.publish`); with `replacing: false` the rename
+    /// fails with EEXIST rather than replace a file.
     public func publish(_ bytes: [UInt8], at path: String, replacing: Bool = false) throws(QueueError) {
-        let temporary = tmp + "/" + Spool.temporaryName()
-        do {
-            try writeFile(bytes, at: temporary, sync: config.isDurable)
-            if replacing {
-                try FileSystem.rename(temporary, to: path)
-            } else {
-                try FileSystem.renameNoReplace(temporary, to: path)
-            }
-        } catch {
-            try? FileSystem.unlink(temporary)
-            throw .system(error)
-        }
-        if config.isDurable {
-            do { try FileSystem.syncDirectory(Spool.parent(of: path)) } catch { throw .system(error) }
-        }
+        do { try publisher.publish(bytes, at: path, replacing ? .replacing : .new) } catch { throw .system(error) }
     }
 
-    /// Creates `path` exclusively with `bytes`, fsync'ed when the config asks for durability.
+    /// Creates `path` exclusively with `bytes`, fsync'ed when `sync` (see `Publisher.createFile`).
     public func writeFile(_ bytes: [UInt8], at path: String, sync: Bool) throws(SystemError) {
-        let file = try FileDescriptor.open(path, [.writeOnly, .create, .exclusive], mode: 0o600)
-        try file.closeAfter { file throws(SystemError) in
-            try file.writeAll(bytes, path: path)
-            if sync { try file.sync(path: path) }
-        }
+        try Publisher.createFile(bytes, at: path, sync: sync)
     }
 
     /// Moves a job file from one state folder to another with one rename that never replaces.
@@ -151,16 +136,6 @@ public struct Spool: Sendable {
     public func syncFolders(_ states: some Sequence<JobState>) throws(SystemError) {
         guard config.isDurable else { return }
         for state in states { try FileSystem.syncDirectory(folder(state)) }
-    }
-
-    static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    /// A name for tmp/ that no other process can pick: pid, time and randomness.
-    static func temporaryName() -> String {
-        "\(CurrentProcess.pid).\(SystemClock.monotonicMicroseconds).\(UInt32.random(in: 0...UInt32.max))"
     }
 
     // MARK: Reading
@@ -188,16 +163,10 @@ public struct Spool: Sendable {
 }
 
 extension Spool {
-    /// Rewrites a job file in place, durably, only if it is still there (see `replaceExisting`).
+    /// Rewrites a job file durably, only if it is still there (Placement.overExisting); the
+    /// caller's next step is the move, whose target folder is fsync'ed.
     public func rewrite(_ record: JobRecord, at name: FileName) throws(SystemError) {
-        let temporary = tmp + "/" + Spool.temporaryName()
-        do {
-            try writeFile(record.fileBytes, at: temporary, sync: config.isDurable)
-            try FileSystem.replaceExisting(path(name), with: temporary)
-        } catch {
-            try? FileSystem.unlink(temporary)
-            throw error
-        }
+        try publisher.publish(record.fileBytes, at: path(name), .overExisting, syncFolder: false)
     }
 
     /// Marks a claimed job as running: the new record replaces the claimed file without an
@@ -208,12 +177,11 @@ extension Spool {
     /// could be lost while the empty new claim survived). Removed once the run's result has
     /// been recorded (`discardBackup`).
     public func beginRun(_ record: JobRecord, at claim: FileName) throws(SystemError) {
-        let temporary = tmp + "/" + Spool.temporaryName()
         let backup = backupPath(of: claim)
+        let temporary = try publisher.stage(record.fileBytes, sync: false)
         do {
             if FileSystem.exists(backup) { try FileSystem.unlink(backup) }  // left by a crash under this name
             do {
-                try writeFile(record.fileBytes, at: temporary, sync: false)
                 try FileSystem.link(path(claim), at: backup)
                 try FileSystem.replaceExisting(path(claim), with: temporary)
             } catch where error.errno == .notPermitted || error.errno == .notSupported {

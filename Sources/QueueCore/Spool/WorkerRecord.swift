@@ -72,7 +72,7 @@ extension Spool {
         let now = Timestamp.now()
         let record = WorkerRecord(id: WorkerRecord.makeID(host: host, pid: pid), pid: pid, host: host,
                                   startedAt: now, heartbeat: now)
-        let temporary = tmp + "/" + Spool.temporaryName()
+        let temporary = publisher.temporaryPath()
         let path = workers + "/" + record.id + ".json"
         do {
             let file = try FileDescriptor.open(temporary, [.readWrite, .create, .exclusive], mode: 0o600)
