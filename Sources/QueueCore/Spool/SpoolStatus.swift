@@ -54,19 +54,16 @@ extension Spool {
         let now = Array(status.takenAt.compact.utf8)
         var oldestDue: [UInt8]?
         var nextRetry: [UInt8]?
-        let dueRange = 5..<25  // PPPP-DUE-…
         var pendingCount = 0, failedCount = 0
         try? FileSystem.forEachRawName(in: folder(.pending)) { name in
             pendingCount += 1
-            guard name.count > dueRange.upperBound, name[4] == 0x2D else { return }
-            let due = name[dueRange]
+            guard let due = FileName.dueBytes(ofPending: name) else { return }
             guard !now.lexicographicallyPrecedes(due) else { return }  // scheduled, not waiting yet
             if oldestDue.map({ due.lexicographicallyPrecedes($0) }) ?? true { oldestDue = Array(due) }
         }
         try? FileSystem.forEachRawName(in: folder(.failed)) { name in
             failedCount += 1
-            guard name.count > 20 else { return }
-            let retry = name[0..<20]
+            guard let retry = FileName.retryBytes(ofFailed: name) else { return }
             if nextRetry.map({ retry.lexicographicallyPrecedes($0) }) ?? true { nextRetry = Array(retry) }
         }
         status.oldestPendingDue = oldestDue.flatMap { Timestamp(compact: String(decoding: $0, as: UTF8.self)) }
