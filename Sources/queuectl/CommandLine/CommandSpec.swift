@@ -44,6 +44,9 @@ struct ArgumentSpec: Sendable {
     var isRepeating = false
     /// When not empty, the only values accepted; the help lists them and completion offers them.
     var allowedValues: [String] = []
+    /// Takes the words after `--`, and only those (`enqueue -- echo hi`): shown as
+    /// `[-- <name> ...]`. Words before `--` never fill it.
+    var isAfterTerminator = false
 }
 
 /// An option that takes a value (`--count <n>`) or a flag that takes none (`--json`).

@@ -16,6 +16,14 @@ let queuectlCommands = CommandSpec(
         .version,
     ],
     subcommands: [
+        CommandSpec(
+            name: "init",
+            abstract: "Create the spool, and print its path.",
+            discussion: """
+                Commands that write (enqueue, worker start, config set, ...) create the spool on \
+                first use too; commands that only read never do: on a path with no spool they \
+                answer as an empty queue and say so on standard error.
+                """, action: .alone(InitCommand.run)),
         enqueueCommand,
         workerCommand,
         CommandSpec(
@@ -27,7 +35,7 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(
                     long: "interval", valueName: "seconds", help: "The seconds between two updates with --watch.",
                     defaultValue: "2"),
-            ], action: .withSpool(StatusCommand.run)),
+            ], action: .readingSpool(StatusCommand.run)),
         CommandSpec(
             name: "list",
             abstract: "List jobs.",
@@ -38,17 +46,17 @@ let queuectlCommands = CommandSpec(
                     allowedValues: ["pending", "processing", "failed", "completed", "dead"]),
                 limitOption,
                 jsonFlag("Print a JSON array of job records."),
-            ], action: .withSpool { try ListCommand.list($0, spool: $1, state: nil) }),
+            ], action: .readingSpool { try ListCommand.list($0, spool: $1, state: nil) }),
         CommandSpec(
             name: "show",
             abstract: "Show a job, with its last error and output.",
             arguments: [jobID],
-            options: [jsonFlag("Print the job record.")], action: .withSpool(ListCommand.show)),
+            options: [jsonFlag("Print the job record.")], action: .readingSpool(ListCommand.show)),
         CommandSpec(
             name: "logs",
             abstract: "Print the captured output of a job.",
             arguments: [jobID],
-            options: [OptionSpec(long: "follow", short: "f", help: "Keep printing new output until the job ends.")], action: .withSpool(ListCommand.logs)),
+            options: [OptionSpec(long: "follow", short: "f", help: "Keep printing new output until the job ends.")], action: .readingSpool(ListCommand.logs)),
         CommandSpec(
             name: "wait",
             abstract: "Wait until jobs have finished.",
@@ -60,7 +68,7 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(long: "all", help: "Wait for every job in the queue."),
                 OptionSpec(long: "timeout", valueName: "seconds", help: "Give up after this many seconds."),
                 OptionSpec(long: "quiet", help: "Print nothing; only the exit status tells."),
-            ], action: .withSpool(WaitCommand.run)),
+            ], action: .readingSpool(WaitCommand.run)),
         CommandSpec(
             name: "dlq",
             abstract: "List and retry the jobs in the dead letter queue.",
@@ -68,7 +76,7 @@ let queuectlCommands = CommandSpec(
                 CommandSpec(
                     name: "list",
                     abstract: "List dead jobs.",
-                    options: [jsonFlag("Print a JSON array of job records."), limitOption], action: .withSpool { try ListCommand.list($0, spool: $1, state: .dead) }),
+                    options: [jsonFlag("Print a JSON array of job records."), limitOption], action: .readingSpool { try ListCommand.list($0, spool: $1, state: .dead) }),
                 CommandSpec(
                     name: "retry",
                     abstract: "Move dead jobs back to the queue, with their attempts reset to 0.",
@@ -103,7 +111,7 @@ let queuectlCommands = CommandSpec(
                 CommandSpec(
                     name: "list",
                     abstract: "List the files set aside, with the reason for each.",
-                    options: [jsonFlag("Print a JSON array.")], action: .withSpool(AdminCommand.quarantineList)),
+                    options: [jsonFlag("Print a JSON array.")], action: .readingSpool(AdminCommand.quarantineList)),
                 CommandSpec(
                     name: "requeue",
                     abstract: "Move a file back to pending/ to be read again.",
@@ -115,7 +123,7 @@ let queuectlCommands = CommandSpec(
             options: [
                 OptionSpec(long: "fix", help: "Repair what can be repaired, and tell what was done."),
                 jsonFlag("Print the findings as JSON."),
-            ], action: .withSpool(DoctorCommand.run)),
+            ], action: .readingSpool(DoctorCommand.run)),
         CommandSpec(
             name: "cancel",
             abstract: "Cancel jobs: pending and failed ones go to the DLQ, running ones are stopped.",
@@ -143,7 +151,7 @@ let queuectlCommands = CommandSpec(
                     help: "The IP address to listen on (0.0.0.0 for every interface).", defaultValue: "127.0.0.1"),
                 OptionSpec(long: "port", valueName: "port", help: "The TCP port; 0 picks a free one.", defaultValue: "8080"),
             ],
-            examples: ["queuectl dashboard", "queuectl dashboard --host 0.0.0.0 --port 9000"], action: .withSpool(DashboardCommand.run)),
+            examples: ["queuectl dashboard", "queuectl dashboard --host 0.0.0.0 --port 9000"], action: .readingSpool(DashboardCommand.run)),
         manualCommand,
         CommandSpec(
             name: "completion",
@@ -171,13 +179,21 @@ private let enqueueCommand = CommandSpec(
     abstract: "Add a job to the queue.",
     discussion: """
         Give the job as a JSON record, with the fields of a job file (only "command" is \
-        required), or build it with --command and the options below. With --file, each \
+        required), or build it with --command and the options below, or give the command's \
+        words after -- (as nq, tsp and pueue take them): each word reaches the program as \
+        given, spaces, quotes, $, * and ; included. With --file, each \
         line is one JSON record; the batch is all or nothing: if one line is invalid, no \
         job is added.
 
         Prints the id of each job added, one a line.
         """,
-    arguments: [ArgumentSpec(name: "json", help: "The job record as JSON.", isOptional: true)],
+    arguments: [
+        ArgumentSpec(name: "json", help: "The job record as JSON.", isOptional: true),
+        ArgumentSpec(
+            name: "command",
+            help: "The command to run, as words after --; quoted for /bin/sh -c so that it receives exactly them.",
+            isOptional: true, isRepeating: true, isAfterTerminator: true),
+    ],
     options: [
         OptionSpec(long: "command", valueName: "command", help: "The shell command to run (with /bin/sh -c)."),
         OptionSpec(long: "id", valueName: "id", help: "The job's id, unique in the spool.", defaultValue: "generated"),
@@ -189,7 +205,7 @@ private let enqueueCommand = CommandSpec(
         OptionSpec(
             long: "run-at", valueName: "time",
             help: "Do not start before this ISO-8601 time, such as 2026-11-22T15:30:00Z."),
-        OptionSpec(long: "delay", valueName: "seconds", help: "Do not start before this many seconds from now."),
+        OptionSpec(long: "delay", valueName: "duration", help: "Do not start before this long from now, such as 30, 90s, 10m or 1h30m."),
         OptionSpec(
             long: "timeout", valueName: "seconds",
             help: "Kill the run after this many seconds; that counts as a failure.",
@@ -211,6 +227,7 @@ private let enqueueCommand = CommandSpec(
     examples: [
         #"queuectl enqueue '{"id":"job1","command":"echo hi","max_retries":2}'"#,
         "queuectl enqueue --command 'make test' --priority -10 --delay 60",
+        "queuectl enqueue --delay 10m -- rsync -a ~/photos/ backup:photos/",
         "queuectl enqueue --file jobs.jsonl",
     ], action: .withSpool(EnqueueCommand.run))
 
@@ -249,10 +266,10 @@ private let configCommand = CommandSpec(
     subcommands: [
         CommandSpec(
             name: "list", abstract: "Print every setting.",
-            options: [jsonFlag("Print one JSON object.")], action: .withSpool(ConfigCommand.list)),
+            options: [jsonFlag("Print one JSON object.")], action: .readingSpool(ConfigCommand.list)),
         CommandSpec(
             name: "get", abstract: "Print one setting.",
-            arguments: [ArgumentSpec(name: "key", help: "The setting, such as max_retries.")], action: .withSpool(ConfigCommand.get)),
+            arguments: [ArgumentSpec(name: "key", help: "The setting, such as max_retries.")], action: .readingSpool(ConfigCommand.get)),
         CommandSpec(
             name: "set", abstract: "Change one setting.",
             arguments: [

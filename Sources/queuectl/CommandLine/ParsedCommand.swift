@@ -16,6 +16,9 @@ struct ParsedCommand: Sendable {
     let givenFlags: Set<String>
     /// The values given to each option, by long name, in order.
     let givenValues: [String: [String]]
+    /// The words after `--`, for a command with an argument that takes them
+    /// (``ArgumentSpec/isAfterTerminator``); nil when no `--` was given.
+    var wordsAfterTerminator: [String]? = nil
 
     /// Whether the flag `--long` was given.
     func flag(_ long: String) -> Bool {

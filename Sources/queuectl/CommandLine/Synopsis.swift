@@ -38,7 +38,7 @@ extension ArgumentSpec {
 
     /// The usage-line item: `<id>`, `[<json>]`, `<id> ...`, `[<id> ...]`.
     var usageItem: String {
-        let item = label + (isRepeating ? " ..." : "")
+        let item = (isAfterTerminator ? "-- " : "") + label + (isRepeating ? " ..." : "")
         return isOptional ? "[\(item)]" : item
     }
 
