@@ -88,6 +88,8 @@ enum ListCommand {
         if let exit = record.exitCode { rows.append(("exit code", String(exit))) }
         if let next = record.nextRunAt, record.state == .failed { rows.append(("next run", "\(next.iso8601) (\(formatRelative(next, now: now)))")) }
         if let error = record.lastError { rows.append(("last error", Style.red.apply(error))) }
+        // Kept, never used by queuectl: shown so that a misspelt field of a dropped file is seen.
+        for (name, value) in record.extra { rows.append(("unknown field", "\(name) = \(encodeJSON(value))")) }
         let labelWidth = rows.map(\.0.count).max() ?? 0
         var lines = rows.map { $0.0 + ":" + String(repeating: " ", count: labelWidth - $0.0.count + 2) + $0.1 }
         let tail = spool.logTail(record.id, lines: 10)
