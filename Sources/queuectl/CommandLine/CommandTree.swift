@@ -129,6 +129,19 @@ let queuectlCommands = CommandSpec(
             abstract: "Cancel jobs: pending and failed ones go to the DLQ, running ones are stopped.",
             discussion: "A pending or failed job moves to dead/ with last_error \"cancelled\"; 'queuectl dlq retry' brings it back. A running job's process group gets SIGTERM, then SIGKILL after stop_grace_sec, and the job goes to dead/ the same way, never retried. Exits 1 for an unknown id or a job that already finished.",
             arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to cancel.", isRepeating: true)], action: .withSpool(CancelCommand.run)),
+        CommandSpec(
+            name: "requeue",
+            abstract: "Run completed, dead or failed jobs again now, with their attempts reset.",
+            discussion: "Each job moves back to pending/ with one rename, due now, attempts 0; its log keeps the output of the earlier runs. Exits 1 for an unknown id or a job that is pending or running.",
+            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to run again.", isRepeating: true)],
+            action: .withSpool(JobEditCommands.requeue)),
+        CommandSpec(
+            name: "rm",
+            abstract: "Delete jobs that are not running, with their logs and ids.",
+            discussion: "A pending, failed, completed or dead job is deleted (its id may then be used again); a running job is refused: 'queuectl cancel' stops it first. Safe against a worker claiming the job at the same moment: one of the two wins. Exits 1 for an unknown id or a running job.",
+            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to delete.", isRepeating: true)],
+            action: .withSpool(JobEditCommands.remove)),
+        editCommand,
         CommandSpec(name: "pause", abstract: "Stop workers from starting new jobs.", action: .withSpool { try AdminCommand.pause(spool: $1, paused: true) }),
         CommandSpec(name: "resume", abstract: "Let workers start new jobs again.", action: .withSpool { try AdminCommand.pause(spool: $1, paused: false) }),
         CommandSpec(
@@ -230,6 +243,31 @@ private let enqueueCommand = CommandSpec(
         "queuectl enqueue --delay 10m -- rsync -a ~/photos/ backup:photos/",
         "queuectl enqueue --file jobs.jsonl",
     ], action: .withSpool(EnqueueCommand.run))
+
+private let editCommand = CommandSpec(
+    name: "edit",
+    abstract: "Change a pending or failed job.",
+    discussion: """
+        The job is claimed first, so no worker starts it half-changed, then written back with \
+        the changes. With no options, its record opens in $VISUAL or $EDITOR (as crontab -e \
+        does); the saved record replaces the job only if it is valid, and only if the job did \
+        not change meanwhile; otherwise the job is left as it was. --env and --after add to \
+        what the job has.
+        """,
+    arguments: [jobID],
+    options: [
+        OptionSpec(long: "command", valueName: "command", help: "The shell command to run (with /bin/sh -c)."),
+        OptionSpec(long: "priority", valueName: "p", help: "From -1000 to 1000; lower runs first."),
+        OptionSpec(long: "run-at", valueName: "time", help: "Do not start before this ISO-8601 time."),
+        OptionSpec(long: "delay", valueName: "duration", help: "Do not start before this long from now, such as 30, 90s or 10m."),
+        OptionSpec(long: "max-retries", valueName: "n", help: "Retries after the first run."),
+        OptionSpec(long: "timeout", valueName: "seconds", help: "Kill the run after this many seconds."),
+        OptionSpec(long: "env", valueName: "name=value", help: "Set a variable in the run's environment; repeatable.", isRepeating: true),
+        OptionSpec(long: "cwd", valueName: "dir", help: "The directory to run in.", completion: .directory),
+        OptionSpec(long: "after", valueName: "id", help: "Also wait for this job to complete; repeatable.", isRepeating: true),
+    ],
+    examples: ["queuectl edit job1 --priority -5 --delay 10m", "EDITOR=nano queuectl edit job1"],
+    action: .withSpool(JobEditCommands.edit))
 
 private let workerCommand = CommandSpec(
     name: "worker",

@@ -26,6 +26,11 @@ struct ParsedCommand: Sendable {
         return givenFlags.contains(long)
     }
 
+    /// Whether the command declares `--long` (commands that share code ask before reading it).
+    func accepts(_ long: String) -> Bool {
+        spec(long) != nil
+    }
+
     /// The last value given to `--long`, if any.
     func value(_ long: String) -> String? {
         values(long).last

@@ -60,7 +60,7 @@ enum EnqueueCommand {
 
     /// Writes the flags into the record's fields, so one validation covers both forms.
     static func applyFlags(_ command: ParsedCommand, to object: inout JSONObject, now: Timestamp) throws {
-        if let id = command.value("id") { object["id"] = .string(id) }
+        if command.accepts("id"), let id = command.value("id") { object["id"] = .string(id) }
         if let retries = try command.int("max-retries") { object["max_retries"] = .number(JSONNumber(retries)) }
         if let priority = try command.int("priority") { object["priority"] = .number(JSONNumber(priority)) }
         if let timeout = command.value("timeout") {
@@ -100,7 +100,7 @@ enum EnqueueCommand {
         if !after.isEmpty {
             object["after"] = .array((object["after"]?.arrayValue ?? []) + after.map { .string($0) })
         }
-        if command.flag("unique") { object["unique"] = .bool(true) }
+        if command.accepts("unique"), command.flag("unique") { object["unique"] = .bool(true) }
     }
 
     /// The words of a command line as one /bin/sh -c command that gives the program exactly
