@@ -145,7 +145,8 @@ public struct JobRecord: Sendable {
         object["updated_at"] = .string(updatedAt.iso8601)
         if let startedAt { object["started_at"] = .string(startedAt.iso8601) }
         if let finishedAt { object["finished_at"] = .string(finishedAt.iso8601) }
-        if let durationSeconds { object["duration_sec"] = .number(JSONNumber(durationSeconds.rounded(toPlaces: 3))) }
+        // Microseconds: a run of 0.4 ms must not read as 0 (it prints as "0.4ms").
+        if let durationSeconds { object["duration_sec"] = .number(JSONNumber(durationSeconds.rounded(toPlaces: 6))) }
         if let exitCode { object["exit_code"] = .number(JSONNumber(exitCode)) }
         if let lastError { object["last_error"] = .string(lastError) }
         if let worker { object["worker"] = .string(worker) }

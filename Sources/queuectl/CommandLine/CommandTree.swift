@@ -2,6 +2,8 @@
 // Guarantees: this tree is the single source of the parser's rules, of every help text
 // and of the completion scripts; abstracts are one line ending with a period.
 
+import QueueCore
+
 /// The version `--version` prints.
 let queuectlVersion = "0.1.0"
 
@@ -46,6 +48,7 @@ let queuectlCommands = CommandSpec(
                     allowedValues: ["pending", "processing", "failed", "completed", "dead"]),
                 limitOption,
                 jsonFlag("Print a JSON array of job records."),
+                OptionSpec(long: "quiet", short: "q", help: "Print only the ids, one a line."),
             ], action: .readingSpool { try ListCommand.list($0, spool: $1, state: nil) }),
         CommandSpec(
             name: "show",
@@ -62,7 +65,7 @@ let queuectlCommands = CommandSpec(
             abstract: "Wait until jobs have finished.",
             discussion: "Exits with status 0 when every job completed, and 1 when one ended in the dead letter queue.",
             arguments: [
-                ArgumentSpec(name: "id", help: "The ids of the jobs to wait for.", isOptional: true, isRepeating: true),
+                ArgumentSpec(name: "id", help: "The ids of the jobs to wait for.", isOptional: true, isRepeating: true, completion: .jobIDs),
             ],
             options: [
                 OptionSpec(long: "all", help: "Wait for every job in the queue."),
@@ -81,7 +84,7 @@ let queuectlCommands = CommandSpec(
                     name: "retry",
                     abstract: "Move dead jobs back to the queue, with their attempts reset to 0.",
                     arguments: [
-                        ArgumentSpec(name: "id", help: "The ids of the jobs to retry.", isOptional: true, isRepeating: true),
+                        ArgumentSpec(name: "id", help: "The ids of the jobs to retry.", isOptional: true, isRepeating: true, completion: .jobIDs),
                     ],
                     options: [OptionSpec(long: "all", help: "Retry every dead job.")], action: .withSpool(AdminCommand.retry)),
             ]),
@@ -128,18 +131,18 @@ let queuectlCommands = CommandSpec(
             name: "cancel",
             abstract: "Cancel jobs: pending and failed ones go to the DLQ, running ones are stopped.",
             discussion: "A pending or failed job moves to dead/ with last_error \"cancelled\"; 'queuectl dlq retry' brings it back. A running job's process group gets SIGTERM, then SIGKILL after stop_grace_sec, and the job goes to dead/ the same way, never retried. Exits 1 for an unknown id or a job that already finished.",
-            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to cancel.", isRepeating: true)], action: .withSpool(CancelCommand.run)),
+            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to cancel.", isRepeating: true, completion: .jobIDs)], action: .withSpool(CancelCommand.run)),
         CommandSpec(
             name: "requeue",
             abstract: "Run completed, dead or failed jobs again now, with their attempts reset.",
             discussion: "Each job moves back to pending/ with one rename, due now, attempts 0; its log keeps the output of the earlier runs. Exits 1 for an unknown id or a job that is pending or running.",
-            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to run again.", isRepeating: true)],
+            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to run again.", isRepeating: true, completion: .jobIDs)],
             action: .withSpool(JobEditCommands.requeue)),
         CommandSpec(
             name: "rm",
             abstract: "Delete jobs that are not running, with their logs and ids.",
             discussion: "A pending, failed, completed or dead job is deleted (its id may then be used again); a running job is refused: 'queuectl cancel' stops it first. Safe against a worker claiming the job at the same moment: one of the two wins. Exits 1 for an unknown id or a running job.",
-            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to delete.", isRepeating: true)],
+            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to delete.", isRepeating: true, completion: .jobIDs)],
             action: .withSpool(JobEditCommands.remove)),
         editCommand,
         CommandSpec(name: "pause", abstract: "Stop workers from starting new jobs.", action: .withSpool { try AdminCommand.pause(spool: $1, paused: true) }),
@@ -307,16 +310,19 @@ private let configCommand = CommandSpec(
             options: [jsonFlag("Print one JSON object.")], action: .readingSpool(ConfigCommand.list)),
         CommandSpec(
             name: "get", abstract: "Print one setting.",
-            arguments: [ArgumentSpec(name: "key", help: "The setting, such as max_retries.")], action: .readingSpool(ConfigCommand.get)),
+            arguments: [ArgumentSpec(name: "key", help: "The setting, such as max_retries.", completion: configKeys)], action: .readingSpool(ConfigCommand.get)),
         CommandSpec(
             name: "set", abstract: "Change one setting.",
             arguments: [
-                ArgumentSpec(name: "key", help: "The setting, such as max_retries."),
+                ArgumentSpec(name: "key", help: "The setting, such as max_retries.", completion: configKeys),
                 ArgumentSpec(name: "value", help: "Its new value."),
             ], action: .withSpool(ConfigCommand.set)),
     ])
 
-private let jobID = ArgumentSpec(name: "id", help: "The job's id.")
+/// Completion offers the settings' names (either spelling is accepted; these are the canonical ones).
+private let configKeys = CompletionKind.list(Config.keys.map(\.name))
+
+private let jobID = ArgumentSpec(name: "id", help: "The job's id.", completion: .jobIDs)
 
 private let limitOption = OptionSpec(long: "limit", valueName: "n", help: "Show at most this many jobs.")
 

@@ -44,7 +44,7 @@ extension ArgumentSpec {
 
     /// What a shell offers for it.
     var valueCompletion: CompletionKind {
-        allowedValues.isEmpty ? .none : .list(allowedValues)
+        allowedValues.isEmpty ? completion : .list(allowedValues)
     }
 }
 
