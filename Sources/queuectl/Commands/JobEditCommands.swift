@@ -45,6 +45,7 @@ enum JobEditCommands {
             let now = Timestamp.now()
             outcome = try spool.edit(id, now: now) { record in
                 var object = record.json.objectValue ?? JSONObject()
+                if let shellCommand = command.value("command") { object["command"] = .string(shellCommand) }
                 try EnqueueCommand.applyFlags(command, to: &object, now: now)
                 if command.value("run-at") != nil || command.value("delay") != nil, record.state == .failed {
                     object["next_run_at"] = object["run_at"]  // a failed job waits for its retry time
