@@ -11,7 +11,12 @@ public struct FieldProblem: Sendable, Equatable, CustomStringConvertible {
         self.field = field
         self.message = message
     }
-    public var description: String { "'\(field)' \(message)" }
+    /// A problem with the record as a whole, or one worded in full: `message` alone.
+    public init(wholeMessage: String) {
+        self.field = ""
+        self.message = wholeMessage
+    }
+    public var description: String { field.isEmpty ? message : "'\(field)' \(message)" }
 }
 
 /// The errors of queuectl's library.

@@ -59,7 +59,7 @@ private struct Producer: Sendable, CustomStringConvertible {
             reportSkipped("the \(producer.language) producer (Tests/Producers/\(producer.file)) needs '\(producer.program)'. Install with: apt-get install -y \(producer.package)")
             return
         }
-        #expect(try await spool.q("status").status == 0)  // creates the spool
+        #expect(try await spool.q("init").status == 0)  // creates the spool
         let worker = try spool.startWorker()
         defer { worker.signal(SIGKILL) }
         let id = "from-\(producer.language)"

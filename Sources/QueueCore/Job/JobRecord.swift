@@ -63,6 +63,21 @@ public struct JobRecord: Sendable {
         "duration_sec", "exit_code", "last_error", "worker", "next_run_at",
     ]
 
+    /// The known field that `key`, an unknown field, most likely misspells: the same name in
+    /// another case or with `-` for `_` (`Max-Retries`), the name without its unit (`timeout`
+    /// for `timeout_sec`), or one edit away (two for names of 5 letters or more). Names of one
+    /// or two letters are never taken for typos: they are too likely to be meant.
+    public static func likelyTypo(_ key: String) -> String? {
+        guard !knownFields.contains(key), key != "unique" else { return nil }
+        let candidates = knownFields.sorted() + ["unique"]
+        let normalized = key.lowercased().replacing("-", with: "_")
+        if let same = candidates.first(where: { $0 == normalized || $0.hasPrefix(normalized + "_") && normalized.count >= 3 }) {
+            return same
+        }
+        guard key.count >= 3, let closest = closestMatch(to: normalized, among: candidates) else { return nil }
+        return editDistance(normalized, closest) <= (key.count >= 5 ? 2 : 1) ? closest : nil
+    }
+
     /// Decodes and validates a record. `id` may be missing only when `generateID` is given.
     public static func decode(
         _ value: JSONValue, defaults: Defaults, generateID: (() -> JobID)? = nil
@@ -130,7 +145,8 @@ public struct JobRecord: Sendable {
         object["updated_at"] = .string(updatedAt.iso8601)
         if let startedAt { object["started_at"] = .string(startedAt.iso8601) }
         if let finishedAt { object["finished_at"] = .string(finishedAt.iso8601) }
-        if let durationSeconds { object["duration_sec"] = .number(JSONNumber(durationSeconds.rounded(toPlaces: 3))) }
+        // Microseconds: a run of 0.4 ms must not read as 0 (it prints as "0.4ms").
+        if let durationSeconds { object["duration_sec"] = .number(JSONNumber(durationSeconds.rounded(toPlaces: 6))) }
         if let exitCode { object["exit_code"] = .number(JSONNumber(exitCode)) }
         if let lastError { object["last_error"] = .string(lastError) }
         if let worker { object["worker"] = .string(worker) }

@@ -106,6 +106,16 @@ extension JobRecord {
         move(to: .pending, now: now)
     }
 
+    /// Run again now (`requeue`), from completed/, dead/ or failed/: attempts reset, due now, the
+    /// last run's result cleared (its output stays in the log).
+    public mutating func requeue(now: Timestamp) {
+        resetForRetry(now: now)
+        startedAt = nil
+        finishedAt = nil
+        durationSeconds = nil
+        worker = nil
+    }
+
     /// A fresh start from the DLQ (`dlq retry`): attempts reset, due now.
     public mutating func resetForRetry(now: Timestamp) {
         move(to: .pending, now: now)

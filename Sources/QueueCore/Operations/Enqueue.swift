@@ -30,9 +30,21 @@ extension Spool {
         JobRecord.Defaults(maxRetries: config.maxRetries, cwd: cwd, now: now)
     }
 
-    /// Decodes one JSON job given by a user; the id is generated when missing.
+    /// Decodes one JSON job given by a user; the id is generated when missing. Stricter than a
+    /// dropped file, because a person is there to fix it: a field name one typo away from a known
+    /// one is refused (`priorty`), and so is a record larger than a worker reads (`max_job_bytes`).
     public func decodeNewJob(_ value: JSONValue, defaults: JobRecord.Defaults) throws(QueueError) -> NewJob {
+        if let object = value.objectValue {
+            let typos = object.keys.compactMap { key in JobRecord.likelyTypo(key).map { (key, $0) } }
+            if !typos.isEmpty {
+                throw .invalidJob(typos.map { FieldProblem(wholeMessage: "unknown field '\($0.0)'; did you mean '\($0.1)'?") })
+            }
+        }
         var record = try JobRecord.decode(value, defaults: defaults, generateID: { JobID.generate(now: defaults.now) })
+        let size = record.fileBytes.count
+        if size > config.maxJobBytes {
+            throw .invalidJob([FieldProblem(wholeMessage: "the job is \(size) bytes as a file, more than max_job_bytes (\(config.maxJobBytes)): a worker would set it aside unrun. Pass large data in a file the command reads, or raise max_job_bytes.")])
+        }
         if record.state != .pending {
             throw .invalidJob([FieldProblem("state", "must be \"pending\" (or left out) for a new job, got \"\(record.state.rawValue)\"")])
         }

@@ -34,9 +34,31 @@ public struct Spool: Sendable {
         return home + "/.local/share/queuectl"
     }
 
-    /// Opens the spool at `path`, creating it and its folders (mode 0700) when missing.
+    /// True when `root` holds a spool: its pending/ folder or its format file. A missing path, a
+    /// file, or a folder without either (a typo, a home directory) is no spool.
+    public static func exists(at path: String) -> Bool {
+        let root = normalized(path)
+        return FileSystem.exists(root + "/" + JobState.pending.folder) || FileSystem.exists(root + "/" + SpoolFormat.fileName)
+    }
+
+    private static func normalized(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    /// Opens the spool at `path` to read it, creating nothing: not the spool, not a missing
+    /// folder, not the format file. A missing spool reads as an empty queue (every listing of a
+    /// missing folder is empty); `exists(at:)` tells the caller so it can say it.
+    /// A spool of a newer format is refused, as for writing.
+    public static func openForReading(_ path: String) throws(QueueError) -> Spool {
+        let root = normalized(path)
+        guard exists(at: root) else { return Spool(root: root, config: Config()) }
+        _ = try SpoolFormat.version(ofSpoolAt: root)
+        return Spool(root: root, config: try Spool.readConfig(root + "/config.json"))
+    }
+
+    /// Opens the spool at `path` to change it, creating it and its folders (mode 0700) when missing.
     public static func open(_ path: String) throws(QueueError) -> Spool {
-        let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        let root = normalized(path)
         do {
             if !FileSystem.exists(root) {
                 try makeParents(of: root)

@@ -40,7 +40,7 @@ public struct WorkerRecord: Sendable {
         let parts = id.split(separator: "-")
         guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { return false }
         let prefix = safeHost(CurrentProcess.hostName) + "-"
-        let host = id.hasPrefix(prefix) || ["reaper-", "cancel-", "doctor-"].contains { id.hasPrefix($0 + prefix) }
+        let host = id.hasPrefix(prefix) || ["reaper-", "cancel-", "doctor-", "edit-", "requeue-"].contains { id.hasPrefix($0 + prefix) }
         return host && !Signals.isAlive(pid)
     }
 }
