@@ -115,8 +115,10 @@ public enum WorkerPool {
         for worker in local { Signals.send(forced ? .quit : .terminate, to: worker.pid) }
         let deadline = SystemClock.monotonicMicroseconds + Int64(timeout * 1_000_000)
         while true {
-            let running = Set(spool.workerRecords().filter(\.isAlive).map(\.record.id))
-            if local.allSatisfy({ !running.contains($0.id) }) { break }
+            // Unregistered (the flock is dropped a moment before the exit), then gone.
+            let registered = Set(spool.workerRecords().filter(\.isAlive).map(\.record.id))
+            let running = Set(local.filter { registered.contains($0.id) || Signals.isRunning($0.pid) }.map(\.id))
+            if running.isEmpty { break }
             if SystemClock.monotonicMicroseconds > deadline {
                 throw .timedOut("after \(formatDuration(timeout)) waiting for \(local.filter { running.contains($0.id) }.count) worker(s) to stop; try 'queuectl worker stop --now'")
             }
