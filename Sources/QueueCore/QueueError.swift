@@ -39,6 +39,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
     /// SPOOL/format names a version this build cannot read (a newer queuectl made the spool).
     case unsupportedSpoolFormat(path: String, found: String, readable: ClosedRange<Int>)
     case timedOut(String)
+    /// `worker start --detach`: a worker did not come up (the reason names which and why).
+    case workersNotStarted(String)
     case system(SystemError)
 
     /// The process exit status for this error.
@@ -49,7 +51,7 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
             2
         case .timedOut:
             124
-        case .unknownJob, .wrongState, .alreadyFinished, .spoolUnusable, .unsupportedSpoolFormat, .system:
+        case .unknownJob, .wrongState, .alreadyFinished, .spoolUnusable, .unsupportedSpoolFormat, .workersNotStarted, .system:
             1
         }
     }
@@ -87,6 +89,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
                 : "\(path) says '\(found)', which is not a spool format this queuectl knows (it reads \(versions)); nothing was changed."
         case .timedOut(let what):
             return "Timed out \(what)."
+        case .workersNotStarted(let reason):
+            return reason
         case .system(let error):
             return error.description
         }

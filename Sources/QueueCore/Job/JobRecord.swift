@@ -7,6 +7,10 @@ public struct JobRecord: Sendable {
     public var command: String
     public var state: JobState
     public var attempts: Int
+    /// Runs started over the job's whole life: unlike `attempts`, never reset (by `dlq retry`,
+    /// `requeue`), so each run in the job's log has its own number. Records written before this
+    /// field existed count from their attempts.
+    public var runs: Int
     public var maxRetries: Int
     public var priority: Int
     public var runAt: Timestamp
@@ -34,6 +38,7 @@ public struct JobRecord: Sendable {
         self.command = command
         state = .pending
         attempts = 0
+        runs = 0
         self.maxRetries = maxRetries
         priority = 0
         runAt = now
@@ -60,7 +65,7 @@ public struct JobRecord: Sendable {
     static let knownFields: Set<String> = [
         "id", "command", "state", "attempts", "max_retries", "priority", "run_at", "timeout_sec", "cwd",
         "env", "after", "permanent_exit_codes", "created_at", "updated_at", "started_at", "finished_at",
-        "duration_sec", "exit_code", "last_error", "worker", "next_run_at",
+        "duration_sec", "exit_code", "last_error", "worker", "next_run_at", "runs",
     ]
 
     /// The known field that `key`, an unknown field, most likely misspells: the same name in
@@ -94,6 +99,7 @@ public struct JobRecord: Sendable {
             now: defaults.now)
         record.state = fields.state() ?? .pending
         record.attempts = fields.integer("attempts", range: 0...1_000_000) ?? 0
+        record.runs = max(record.attempts, fields.integer("runs", range: 0...1_000_000_000) ?? 0)
         record.priority = fields.integer("priority", range: priorityRange) ?? 0
         record.createdAt = fields.timestamp("created_at") ?? defaults.now
         record.updatedAt = fields.timestamp("updated_at") ?? record.createdAt
@@ -127,6 +133,7 @@ public struct JobRecord: Sendable {
         object["command"] = .string(command)
         object["state"] = .string(state.rawValue)
         object["attempts"] = .number(JSONNumber(attempts))
+        if runs > 0 { object["runs"] = .number(JSONNumber(runs)) }
         object["max_retries"] = .number(JSONNumber(maxRetries))
         object["priority"] = .number(JSONNumber(priority))
         object["run_at"] = .string(runAt.iso8601)

@@ -47,6 +47,7 @@ extension JobRecord {
     public mutating func beginAttempt(worker: String, now: Timestamp) {
         move(to: .processing, now: now)
         attempts += 1
+        runs = max(runs, attempts - 1) + 1
         startedAt = now
         finishedAt = nil
         durationSeconds = nil

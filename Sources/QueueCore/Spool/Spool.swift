@@ -6,7 +6,15 @@ import QueueSystem
 /// A spool directory and the operations that every command shares.
 public struct Spool: Sendable {
     public let root: String
-    public let config: Config
+    /// The settings, shared by every copy of this value: a worker reloads them when config.json
+    /// changes (see LiveConfig), and every part of it sees the new ones at once.
+    public let settings: LiveConfig
+    public var config: Config { settings.current }
+
+    init(root: String, config: Config) {
+        self.root = root
+        settings = LiveConfig(path: root + "/config.json", config: config, stamp: LiveConfig.stamp(of: root + "/config.json"))
+    }
 
     /// Folders besides the five state folders.
     public var tmp: String { root + "/tmp" }

@@ -3,6 +3,9 @@
 // running job's output pipe, with a timeout for the next due job, commit, heartbeat, reap or
 // rescan. Nothing else wakes it, and it never sleeps blindly. Claiming is the Claimer's,
 // recording results the ResultCommit's, knowing the candidates the CandidateFeed's.
+// Settings: every part reads them through the spool's LiveConfig, which the loop reloads when
+// config.json changes (an inotify event on the spool root; its inode, size or times at each
+// rescan and reap tick, where events cannot see; SIGHUP). A running job keeps its own (Run.settings).
 
 import QueueSystem
 
@@ -95,7 +98,7 @@ public final class Worker {
         if current == nil, mayClaim, let due = feed.nextDue {
             wake = min(wake, now + Int64(max(0, due.secondsSince(.now())) * 1_000_000) + 1000)
         }
-        if let run = current?.run, let enforcement = run.nextEnforcement(graceSeconds: spool.config.stopGraceSeconds) {
+        if let run = current?.run, let enforcement = run.nextEnforcement(graceSeconds: run.graceSeconds) {
             wake = min(wake, enforcement)
         }
         if current != nil { wake = min(wake, nextCancelCheck) }
@@ -103,7 +106,10 @@ public final class Worker {
         let timeout = max(0, Int((wake - now + 999) / 1000))
         let ready = Poll.waitForInput(descriptors, timeoutMilliseconds: timeout)
         if ready[0] { handleSignals() }
-        if feed.descriptor != nil, ready.count > 1, ready[1] { feed.handleEvents() }
+        if feed.descriptor != nil, ready.count > 1, ready[1] {
+            feed.handleEvents()
+            if feed.configChanged { reloadConfig(force: true) }
+        }
         if current != nil, ready.count > 2, ready[2] { current?.run.drainOutput() }
         checkChild()
         hooks.check()
@@ -114,6 +120,7 @@ public final class Worker {
             switch signal {
             case .child: continue
             case .user1: checkCancel()
+            case .hangUp: reloadConfig(force: true)  // as daemons do
             case .quit: stop(.forced)
             default: stop(stopMode == nil ? .graceful : .forced)
             }
@@ -142,11 +149,13 @@ public final class Worker {
             nextHeartbeat = now + Int64(spool.config.leaseSeconds / 3 * 1_000_000)
         }
         if now >= nextReap {
+            reloadConfig(force: false)
             results.retryUnrecorded()
             reap()
             nextReap = now + 2_000_000
         }
         if now >= nextRescan {
+            reloadConfig(force: false)
             feed.rescan(force: false)
             nextRescan = now + Int64(feed.rescanInterval * 1_000_000)
         }
@@ -158,7 +167,22 @@ public final class Worker {
             checkCancel()
             nextCancelCheck = now + 1_000_000
         }
-        if let run = current?.run { run.enforce(graceSeconds: spool.config.stopGraceSeconds, now: now) }
+        if let run = current?.run { run.enforce(graceSeconds: run.graceSeconds, now: now) }
+    }
+
+    /// Re-reads config.json (when it changed, or always with `force`) and logs what changed. An
+    /// invalid file is logged and the settings in use stay.
+    private func reloadConfig(force: Bool) {
+        feed.configChanged = false
+        do {
+            let changes = try spool.settings.reload(force: force)
+            if !changes.isEmpty {
+                log("config reloaded: " + changes.joined(separator: ", "))
+                nextRescan = 0  // poll_interval may have changed
+            }
+        } catch {
+            log("config.json not reloaded, the settings in use stay: \(error)")
+        }
     }
 
     /// A `cancel` of the running job: SIGTERM to its process group now, SIGKILL after the grace.
@@ -204,7 +228,7 @@ public final class Worker {
         let ending = RunEnding(termination: termination, timedOut: run.timedOut, cancelled: isCancelling,
                                forcedStopBy: stopMode == .forced ? id : nil)
         var finished = claim
-        finished.record.recordEnd(ending, duration: run.finish(), policy: spool.failurePolicy, now: .now())
+        finished.record.recordEnd(ending, duration: run.finish(), policy: run.failurePolicy, now: .now())
         results.record(finished)
         isCancelling = false
     }

@@ -298,6 +298,16 @@ private let workerCommand = CommandSpec(
                     defaultValue: "30"),
                 OptionSpec(long: "now", help: "Kill the running jobs at once and return them to the queue."),
             ], action: .withSpool(WorkerCommand.stop)),
+        CommandSpec(
+            name: "log",
+            abstract: "Print the log of the workers started with --detach.",
+            discussion: """
+                The log is SPOOL/logs/worker.log. Past 4 MiB it becomes worker.log.1 (replacing the \
+                older one) and a new worker.log begins; both are printed, oldest first.
+                """,
+            options: [
+                OptionSpec(long: "follow", short: "f", help: "Keep printing new lines as the workers write them (Ctrl-C stops)."),
+            ], action: .withSpool(WorkerCommand.log)),
     ])
 
 private let configCommand = CommandSpec(
