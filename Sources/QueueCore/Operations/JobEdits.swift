@@ -74,7 +74,7 @@ extension Spool {
             if location.state == .processing {
                 throw .wrongState(record.id, .processing, expected: "pending, failed, completed or dead: a running job is not removed; 'queuectl cancel \(record.id)' stops it first")
             }
-            let aside = tmp + "/.rm-" + record.id.rawValue + "-" + Spool.temporaryName()
+            let aside = tmp + "/.rm-" + record.id.rawValue + "-" + Publisher.uniqueName()
             do {
                 try FileSystem.renameNoReplace(path(location.name), to: aside)
             } catch where error.isNotFound {
