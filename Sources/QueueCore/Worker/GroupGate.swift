@@ -18,7 +18,7 @@ final class GroupGate {
     /// The groups this worker serves; nil: all.
     let served: Set<String>?
     private var settings: [String: GroupSettings] = [:]
-    private var readAt: Int64 = .min
+    private var readAt: Int64?
 
     init(spool: Spool, served: Set<String>?) {
         self.spool = spool
@@ -28,7 +28,7 @@ final class GroupGate {
     func admission(_ group: String) -> Admission {
         if let served, !served.contains(group) { return .notServed }
         let now = SystemClock.monotonicMicroseconds
-        if now - readAt >= 1_000_000 {
+        if readAt.map({ now - $0 >= 1_000_000 }) ?? true {
             settings = spool.groupSettings()
             readAt = now
         }

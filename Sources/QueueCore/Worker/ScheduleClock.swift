@@ -11,7 +11,7 @@ final class ScheduleClock {
     private let spool: Spool
     private let log: (String) -> Void
     private var schedules: [Schedule] = []
-    private var readAt: Int64 = .min
+    private var readAt: Int64?
     /// An occurrence met later than this after its time was missed (no worker ran then): the
     /// catch-up policy decides. Workers normally meet one within milliseconds.
     static let missedAfterSeconds: Int64 = 2
@@ -26,7 +26,7 @@ final class ScheduleClock {
     /// Enqueues the occurrences due at `now`; returns when the next one falls due.
     func tick(now: Timestamp) -> Timestamp? {
         let monotonic = SystemClock.monotonicMicroseconds
-        if monotonic - readAt >= 1_000_000 {
+        if readAt.map({ monotonic - $0 >= 1_000_000 }) ?? true {
             schedules = spool.schedules()
             readAt = monotonic
         }
