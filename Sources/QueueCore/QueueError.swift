@@ -29,6 +29,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
     case malformedJSON(String, line: Int? = nil)
     case duplicateID(JobID)
     case unknownJob(String)
+    case unknownSchedule(String)
+    case unknownGroup(String)
     case unknownDependency(JobID)
     case invalidConfig(key: String, reason: String)
     case unknownConfigKey(String, suggestion: String?)
@@ -51,7 +53,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
             2
         case .timedOut:
             124
-        case .unknownJob, .wrongState, .alreadyFinished, .spoolUnusable, .unsupportedSpoolFormat, .workersNotStarted, .system:
+        case .unknownJob, .unknownSchedule, .unknownGroup, .wrongState, .alreadyFinished, .spoolUnusable, .unsupportedSpoolFormat,
+             .workersNotStarted, .system:
             1
         }
     }
@@ -69,6 +72,10 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
             return "A job with id '\(id)' already exists."
         case .unknownJob(let id):
             return "No job with id '\(id)'."
+        case .unknownSchedule(let name):
+            return "No schedule named '\(name)'. See 'queuectl schedule list'."
+        case .unknownGroup(let name):
+            return "No settings for group '\(name)'. See 'queuectl group list'."
         case .unknownDependency(let id):
             return "'after' names '\(id)', which is not a job in this spool."
         case .invalidConfig(let key, let reason):

@@ -28,10 +28,14 @@ public struct JobRecord: Sendable {
     public var lastError: String?
     public var worker: String?
     public var nextRunAt: Timestamp?
+    /// The group whose concurrency limit and pause apply (`default` when the file has none).
+    public var group: String
     /// Fields this version does not know, kept for forward compatibility.
     public var extra: JSONObject
 
     public static let priorityRange = -1000...1000
+    /// The group of a job that names none (every job written before groups existed).
+    public static let defaultGroup = "default"
 
     public init(id: JobID, command: String, maxRetries: Int, now: Timestamp) {
         self.id = id
@@ -46,6 +50,7 @@ public struct JobRecord: Sendable {
         after = []
         createdAt = now
         updatedAt = now
+        group = JobRecord.defaultGroup
         extra = JSONObject()
     }
 
@@ -65,7 +70,7 @@ public struct JobRecord: Sendable {
     static let knownFields: Set<String> = [
         "id", "command", "state", "attempts", "max_retries", "priority", "run_at", "timeout_sec", "cwd",
         "env", "after", "permanent_exit_codes", "created_at", "updated_at", "started_at", "finished_at",
-        "duration_sec", "exit_code", "last_error", "worker", "next_run_at", "runs",
+        "duration_sec", "exit_code", "last_error", "worker", "next_run_at", "runs", "group",
     ]
 
     /// The known field that `key`, an unknown field, most likely misspells: the same name in
@@ -116,6 +121,7 @@ public struct JobRecord: Sendable {
         record.lastError = fields.string("last_error")
         record.worker = fields.string("worker")
         record.nextRunAt = fields.timestamp("next_run_at")
+        record.group = fields.group() ?? defaultGroup
         _ = fields.boolean("unique")
         if !fields.problems.isEmpty { throw .invalidJob(fields.problems) }
         if let id { record.id = id }
@@ -136,6 +142,7 @@ public struct JobRecord: Sendable {
         if runs > 0 { object["runs"] = .number(JSONNumber(runs)) }
         object["max_retries"] = .number(JSONNumber(maxRetries))
         object["priority"] = .number(JSONNumber(priority))
+        object["group"] = .string(group)
         object["run_at"] = .string(runAt.iso8601)
         if let timeoutSeconds { object["timeout_sec"] = .number(JSONNumber(timeoutSeconds)) }
         if let cwd { object["cwd"] = .string(cwd) }

@@ -1,5 +1,6 @@
 // SpoolStatus: the numbers `status` and the dashboard show, computed from folder listings,
-// the worker records and the metrics file, never by reading job files.
+// the worker records and the metrics file, never by reading pending job files (the groups'
+// running counts read the claims in processing/: one a worker).
 
 import QueueSystem
 
@@ -14,6 +15,8 @@ public struct SpoolStatus: Sendable {
     public var metrics = Metrics()
     public var quarantined = 0
     public var isPaused = false
+    /// Groups with settings or running jobs, with their limits and running counts.
+    public var groups: [GroupStatus] = []
     public var takenAt = Timestamp.now()
 
     /// The JSON of `status --json` and `/api/status`.
@@ -29,6 +32,7 @@ public struct SpoolStatus: Sendable {
             return .object(fields)
         })
         object["paused"] = .bool(isPaused)
+        object["groups"] = .array(groups.map(\.json))
         object["quarantined"] = .number(JSONNumber(quarantined))
         object["oldest_pending_age_sec"] = oldestPendingDue.map {
             .number(JSONNumber(max(0, takenAt.secondsSince($0)).rounded(toPlaces: 3)))
@@ -83,6 +87,7 @@ extension Spool {
         status.metrics = readMetrics()
         status.quarantined = quarantineCount()
         status.isPaused = isPaused
+        status.groups = groupStatuses()
         return status
     }
 

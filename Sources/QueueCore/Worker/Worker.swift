@@ -27,6 +27,8 @@ public final class Worker {
     private let claimer: Claimer
     private let results: ResultCommit
     private let hooks: HookWatch
+    private let scheduleClock: ScheduleClock
+    private var nextScheduleCheck: Int64 = 0
     private var current: (claim: Claim, run: Run)?
     private var isCancelling = false
     /// After a write failed for lack of space: no claims before this (monotonic µs).
@@ -39,8 +41,9 @@ public final class Worker {
     private var nextCancelCheck: Int64 = 0
     private let log: (String) -> Void
 
-    /// Registers the worker in the spool and prepares its wake-up sources.
-    public init(spool: Spool, log: @escaping (String) -> Void) throws(QueueError) {
+    /// Registers the worker in the spool and prepares its wake-up sources. With `groups`, it
+    /// claims only jobs of those groups.
+    public init(spool: Spool, groups: Set<String>? = nil, log: @escaping (String) -> Void) throws(QueueError) {
         self.spool = spool
         self.log = log
         do {
@@ -49,7 +52,9 @@ public final class Worker {
         try spool.checkSafeToRun()
         registration = try spool.registerWorker()
         feed = CandidateFeed(spool: spool, log: log)
-        claimer = Claimer(spool: spool, worker: registration.record.id, environment: Run.inheritedEnvironment(), log: log)
+        claimer = Claimer(spool: spool, worker: registration.record.id, environment: Run.inheritedEnvironment(),
+                          groups: GroupGate(spool: spool, served: groups), log: log)
+        scheduleClock = ScheduleClock(spool: spool, log: log)
         results = ResultCommit(spool: spool, log: log)
         hooks = HookWatch(spool: spool, log: log)
     }
@@ -91,7 +96,7 @@ public final class Worker {
         // waited for, and a closed pipe would wake every poll until then.
         if let current, !current.run.outputEnded { descriptors.append(current.run.output) }
         let now = SystemClock.monotonicMicroseconds
-        var wake = min(nextHeartbeat, nextReap, nextRescan)
+        var wake = min(nextHeartbeat, nextReap, nextRescan, nextScheduleCheck)
         if claimsPausedUntil > now { wake = min(wake, claimsPausedUntil) }
         if !results.staged.isEmpty { wake = min(wake, results.deadline) }
         if feed.hasDrops { wake = min(wake, nextDropCheck) }
@@ -154,6 +159,13 @@ public final class Worker {
             reap()
             nextReap = now + 2_000_000
         }
+        if now >= nextScheduleCheck {
+            // At the next occurrence, and at least every second (schedules added or changed);
+            // a stopping worker enqueues nothing more.
+            let next = stopMode == nil ? scheduleClock.tick(now: .now()) : nil
+            let untilNext = next.map { Int64(max(0, $0.secondsSince(.now())) * 1_000_000) + 1000 } ?? .max
+            nextScheduleCheck = now + min(1_000_000, untilNext)
+        }
         if now >= nextRescan {
             reloadConfig(force: false)
             feed.rescan(force: false)
@@ -199,6 +211,7 @@ public final class Worker {
         for job in report.retried { log("reaped \(job): lost run counted, retry scheduled") }
         for job in report.dead { log("reaped \(job): lost run counted, no retries left: dead") }
         for job in report.finished { log("reaped \(job): finished the interrupted move") }
+        for slot in report.releasedSlots { log("reaped group slot \(slot): its worker is gone") }
     }
 
     // MARK: Claiming, running, recording
@@ -210,6 +223,7 @@ public final class Worker {
                 current = (claim, run)
                 return
             case .settled(let claim):
+                if let slot = claim.slot { spool.releaseSlot(slot) }
                 results.record(claim)
             case .noSpace:
                 claimsPausedUntil = SystemClock.monotonicMicroseconds + 2_000_000
@@ -225,6 +239,7 @@ public final class Worker {
         Signals.sendToGroup(.kill, group: run.child.pid)
         let termination = (try? Spawn.wait(run.child)) ?? .signalled(.kill)
         current = nil
+        if let slot = claim.slot { spool.releaseSlot(slot) }  // the run is over: its group may start another
         let ending = RunEnding(termination: termination, timedOut: run.timedOut, cancelled: isCancelling,
                                forcedStopBy: stopMode == .forced ? id : nil)
         var finished = claim

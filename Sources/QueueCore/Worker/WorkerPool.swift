@@ -10,7 +10,7 @@ import QueueSystem
 public enum WorkerPool {
     /// Starts `count` workers as child processes; with `detach` they outlive this process.
     /// Their output goes to SPOOL/logs/worker.log when detached.
-    public static func spawn(count: Int, spool: Spool, detach: Bool) throws(QueueError) -> [ChildProcess] {
+    public static func spawn(count: Int, spool: Spool, detach: Bool, groups: [String]? = nil) throws(QueueError) -> [ChildProcess] {
         let executable = CurrentProcess.executablePath
         var children: [ChildProcess] = []
         var output: FileDescriptor?
@@ -24,7 +24,8 @@ public enum WorkerPool {
         for _ in 0..<count {
             do {
                 let child = try Spawn.start(
-                    [executable, "worker", "start", "--count", "1", "--spool", spool.root],
+                    [executable, "worker", "start", "--count", "1", "--spool", spool.root]
+                        + (groups.map { ["--group", $0.joined(separator: ",")] } ?? []),
                     environment: CurrentProcess.environment, directory: nil,
                     output: detach ? output : .standardOutput, newProcessGroup: true, newSession: detach)
                 children.append(child)
@@ -40,10 +41,10 @@ public enum WorkerPool {
     /// once every one of them is registered in workers/ (its signals set up, its flock held: a
     /// `worker stop` now finds and stops it). When one exits first, or `timeout` passes, the
     /// others are stopped too and the error names what failed, with the worker log's last lines.
-    public static func startDetached(count: Int, spool: Spool, timeout: Double = 60) throws(QueueError) -> [Int32] {
+    public static func startDetached(count: Int, spool: Spool, groups: [String]? = nil, timeout: Double = 60) throws(QueueError) -> [Int32] {
         let logPath = WorkerLog.path(in: spool)
         let logStart = (try? FileSystem.linkStatus(logPath).size) ?? 0
-        let children = try spawn(count: count, spool: spool, detach: true)
+        let children = try spawn(count: count, spool: spool, detach: true, groups: groups)
         let deadline = SystemClock.monotonicMicroseconds + Int64(timeout * 1_000_000)
         var waiting = Set(children.map(\.pid))
         var failure: String?
@@ -75,10 +76,10 @@ public enum WorkerPool {
 
     /// Runs `count` workers in the foreground until they have all exited. Signals received
     /// are passed on; a second SIGTERM/SIGINT becomes a forced stop.
-    public static func supervise(count: Int, spool: Spool) throws(QueueError) -> Bool {
+    public static func supervise(count: Int, spool: Spool, groups: [String]? = nil) throws(QueueError) -> Bool {
         let signals: FileDescriptor
         do { signals = try Signals.makeSignalDescriptor([.terminate, .interrupt, .quit, .child, .hangUp]) } catch { throw .system(error) }
-        var children = Set(try spawn(count: count, spool: spool, detach: false))
+        var children = Set(try spawn(count: count, spool: spool, detach: false, groups: groups))
         var stopping = false
         var allClean = true
         while !children.isEmpty {

@@ -46,6 +46,7 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(
                     long: "state", valueName: "state", help: "Only jobs in this state.",
                     allowedValues: ["pending", "processing", "failed", "completed", "dead"]),
+                OptionSpec(long: "group", valueName: "name", help: "Only jobs of this group."),
                 limitOption,
                 jsonFlag("Print a JSON array of job records."),
                 OptionSpec(long: "quiet", short: "q", help: "Print only the ids, one a line."),
@@ -89,6 +90,8 @@ let queuectlCommands = CommandSpec(
                     options: [OptionSpec(long: "all", help: "Retry every dead job.")], action: .withSpool(AdminCommand.retry)),
             ]),
         configCommand,
+        groupCommand,
+        scheduleCommand,
         CommandSpec(
             name: "reap",
             abstract: "Return the jobs of dead workers to the queue.",
@@ -235,6 +238,9 @@ private let enqueueCommand = CommandSpec(
         OptionSpec(
             long: "after", valueName: "id", help: "Run only after this job has completed; repeatable.",
             isRepeating: true),
+        OptionSpec(
+            long: "group", valueName: "name", help: "The job's group, whose limit and pause apply to it.",
+            defaultValue: "default"),
         OptionSpec(long: "unique", help: "If a job with this id already exists (in any state), add nothing, print its id and exit 0."),
         OptionSpec(
             long: "file", short: "f", valueName: "file",
@@ -286,6 +292,9 @@ private let workerCommand = CommandSpec(
             options: [
                 OptionSpec(long: "count", valueName: "n", help: "The number of workers.", defaultValue: "1"),
                 OptionSpec(long: "detach", help: "Start them in the background, print their process ids and return."),
+                OptionSpec(
+                    long: "group", valueName: "names",
+                    help: "Run only jobs of these groups, separated by commas.", defaultValue: "every group"),
             ], action: .withSpool(WorkerCommand.start)),
         CommandSpec(
             name: "stop",
@@ -333,6 +342,104 @@ private let configCommand = CommandSpec(
 private let configKeys = CompletionKind.list(Config.keys.map(\.name))
 
 private let jobID = ArgumentSpec(name: "id", help: "The job's id.", completion: .jobIDs)
+
+private let groupName = ArgumentSpec(name: "name", help: "The group's name.")
+
+private let groupCommand = CommandSpec(
+    name: "group",
+    abstract: "Limit, pause and list job groups.",
+    discussion: """
+        A job belongs to the group its 'group' field names ('default' when it names none). A \
+        group's limit holds across every worker on every host sharing the spool; a job whose \
+        group is full or paused waits without holding up other groups. Settings are files in \
+        SPOOL/groups/; running workers follow them within about a second.
+        """,
+    subcommands: [
+        CommandSpec(
+            name: "set", abstract: "Set how many jobs of a group may run at once.",
+            arguments: [groupName],
+            options: [
+                OptionSpec(long: "limit", valueName: "n", help: "At most this many of its jobs run at once."),
+                OptionSpec(long: "no-limit", help: "Remove the limit."),
+            ],
+            examples: ["queuectl group set deploy --limit 1", "queuectl enqueue --group deploy --command ./deploy.sh"],
+            action: .withSpool(GroupCommand.set)),
+        CommandSpec(
+            name: "list", abstract: "List the groups with settings or running jobs, with their limits.",
+            options: [jsonFlag("Print a JSON array.")], action: .readingSpool(GroupCommand.list)),
+        CommandSpec(
+            name: "rm", abstract: "Remove a group's settings; its jobs then run without a limit.",
+            arguments: [groupName], action: .withSpool(GroupCommand.remove)),
+        CommandSpec(
+            name: "pause", abstract: "Stop workers from starting jobs of a group.",
+            arguments: [groupName], action: .withSpool { try GroupCommand.pause($0, spool: $1, paused: true) }),
+        CommandSpec(
+            name: "resume", abstract: "Let workers start jobs of a group again.",
+            arguments: [groupName], action: .withSpool { try GroupCommand.pause($0, spool: $1, paused: false) }),
+    ])
+
+private let scheduleName = ArgumentSpec(name: "name", help: "The schedule's name.")
+
+private let scheduleCommand = CommandSpec(
+    name: "schedule",
+    abstract: "Add, list and remove recurring jobs.",
+    discussion: """
+        Workers enqueue each occurrence once, as a job with the id NAME-YYYYMMDDTHHMMSSZ \
+        (its time in UTC), however many workers run on however many hosts. Schedules are \
+        files in SPOOL/schedules/.
+        """,
+    subcommands: [
+        CommandSpec(
+            name: "add", abstract: "Add a recurring job.",
+            discussion: """
+                Give the command after '--' (the words run exactly as given, as with 'enqueue \
+                --'), as a shell command line with --command, or give the whole schedule as a JSON record \
+                such as {"every": "1h", "job": {"command": "make backup"}}.
+                """,
+            arguments: [
+                scheduleName,
+                ArgumentSpec(name: "command", help: "The command, or the schedule as JSON.", isOptional: true, isRepeating: true),
+            ],
+            options: [
+                OptionSpec(long: "every", valueName: "duration", help: "Every so long, such as 30s, 5m or 1h (at multiples of it since 1970 UTC)."),
+                OptionSpec(long: "cron", valueName: "expression", help: "A 5-field cron expression: 'MIN HOUR DOM MON DOW'."),
+                OptionSpec(long: "local-time", help: "Read the cron expression in the system's time zone.", defaultValue: "UTC"),
+                OptionSpec(
+                    long: "catch-up", valueName: "policy",
+                    help: "Occurrences missed while no worker ran: skip them, run the last one once, or run all.",
+                    defaultValue: "last", allowedValues: ["skip", "last", "all"]),
+                OptionSpec(long: "no-overlap", help: "Skip an occurrence while the previous one is pending, running or waiting for a retry."),
+                OptionSpec(long: "replace", help: "Replace a schedule of the same name."),
+                OptionSpec(long: "command", valueName: "command", help: "The shell command to run (with /bin/sh -c)."),
+                OptionSpec(long: "group", valueName: "name", help: "The group of each occurrence's job.", defaultValue: "default"),
+                OptionSpec(long: "max-retries", valueName: "n", help: "Retries after the first run.", defaultValue: "config max_retries, 3"),
+                OptionSpec(long: "priority", valueName: "p", help: "From -1000 to 1000; lower runs first.", defaultValue: "0"),
+                OptionSpec(long: "timeout", valueName: "seconds", help: "Kill a run after this many seconds."),
+                OptionSpec(long: "cwd", valueName: "dir", help: "The directory to run in.", defaultValue: "the current directory", completion: .directory),
+                OptionSpec(long: "env", valueName: "name=value", help: "Set a variable in the run's environment; repeatable.", isRepeating: true),
+            ],
+            examples: [
+                "queuectl schedule add backup --cron '30 2 * * *' -- ./backup.sh --full",
+                "queuectl schedule add ping --every 5m --no-overlap -- curl -fsS https://example.com/health",
+            ],
+            action: .withSpool(ScheduleCommand.add)),
+        CommandSpec(
+            name: "list", abstract: "List the schedules with their next run time.",
+            options: [jsonFlag("Print a JSON array.")], action: .readingSpool(ScheduleCommand.list)),
+        CommandSpec(
+            name: "show", abstract: "Show one schedule.", arguments: [scheduleName],
+            options: [jsonFlag("Print one JSON object.")], action: .readingSpool(ScheduleCommand.show)),
+        CommandSpec(
+            name: "rm", abstract: "Remove a schedule; occurrences already enqueued stay.", arguments: [scheduleName],
+            action: .withSpool(ScheduleCommand.remove)),
+        CommandSpec(
+            name: "pause", abstract: "Stop enqueueing a schedule's occurrences.", arguments: [scheduleName],
+            action: .withSpool { try ScheduleCommand.pause($0, spool: $1, paused: true) }),
+        CommandSpec(
+            name: "resume", abstract: "Enqueue a schedule's occurrences again (missed ones by its catch-up policy).",
+            arguments: [scheduleName], action: .withSpool { try ScheduleCommand.pause($0, spool: $1, paused: false) }),
+    ])
+
 
 private let limitOption = OptionSpec(long: "limit", valueName: "n", help: "Show at most this many jobs.")
 

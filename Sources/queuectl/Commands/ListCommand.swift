@@ -17,8 +17,13 @@ enum ListCommand {
         let limit = try command.int("limit")
         if let limit, limit < 0 { throw command.invalidValue("limit", reason: "expected 0 or more") }
         var records: [JobRecord] = []
+        let group = fixed == nil ? command.value("group") : nil
         for state in states {
-            records += spool.list(state, limit: limit.map { $0 - records.count })
+            // With --group, the folder is read whole and filtered (a group is not in the names).
+            var found = spool.list(state, limit: group == nil ? limit.map { $0 - records.count } : nil)
+            if let group { found = found.filter { $0.group == group } }
+            if let limit { found = Array(found.prefix(limit - records.count)) }
+            records += found
             if let limit, records.count >= limit { break }
         }
         if command.flag("json") {

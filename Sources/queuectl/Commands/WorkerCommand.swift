@@ -8,15 +8,23 @@ enum WorkerCommand {
     static func start(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let count = try command.int("count") ?? 1
         guard (1...256).contains(count) else { throw command.invalidValue("count", reason: "expected 1 to 256") }
+        var groups: [String]?
+        if let text = command.value("group") {
+            let names = text.split(separator: ",").map(String.init)
+            guard !names.isEmpty, names.allSatisfy({ (try? Spool.checkGroupName($0)) != nil }) else {
+                throw command.invalidValue("group", reason: "expected group names separated by commas: \(JobID.rule)")
+            }
+            groups = names
+        }
         if command.flag("detach") {
-            for pid in try WorkerPool.startDetached(count: count, spool: spool) { Console.out(String(pid)) }
+            for pid in try WorkerPool.startDetached(count: count, spool: spool, groups: groups) { Console.out(String(pid)) }
             return .success
         }
-        if count > 1 { return try WorkerPool.supervise(count: count, spool: spool) ? .success : .failure }
+        if count > 1 { return try WorkerPool.supervise(count: count, spool: spool, groups: groups) ? .success : .failure }
         // A detached worker writes into SPOOL/logs/worker.log, kept bounded.
         let logPath = WorkerLog.path(in: spool)
         let isDetachedLog = WorkerLog.isStandardOutput(logPath)
-        let worker = try Worker(spool: spool) { line in
+        let worker = try Worker(spool: spool, groups: groups.map(Set.init)) { line in
             if isDetachedLog { WorkerLog.keepBounded(logPath) }
             Console.out("\(Timestamp.now().iso8601) [\(CurrentProcess.pid)] \(line)")
         }
