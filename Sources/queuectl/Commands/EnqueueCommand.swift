@@ -100,7 +100,7 @@ enum EnqueueCommand {
         if !after.isEmpty {
             object["after"] = .array((object["after"]?.arrayValue ?? []) + after.map { .string($0) })
         }
-        if let group = command.value("group") { object["group"] = .string(group) }
+        if command.accepts("group"), let group = command.value("group") { object["group"] = .string(group) }
         if command.accepts("unique"), command.flag("unique") { object["unique"] = .bool(true) }
     }
 
