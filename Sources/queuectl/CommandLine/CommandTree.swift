@@ -316,7 +316,7 @@ private let workerCommand = CommandSpec(
                 """,
             options: [
                 OptionSpec(long: "follow", short: "f", help: "Keep printing new lines as the workers write them (Ctrl-C stops)."),
-            ], action: .withSpool(WorkerCommand.log)),
+            ], action: .readingSpool(WorkerCommand.log)),
     ])
 
 private let configCommand = CommandSpec(

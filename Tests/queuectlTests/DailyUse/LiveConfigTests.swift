@@ -128,6 +128,11 @@ import Glibc
     @Test func workerLogPrintsFollowsAndIsBounded() async throws {
         let spool = try TestSpool()
         defer { spool.cleanup() }
+        // A reading command: on no spool it creates none, and says so.
+        let noSpool = try await spool.q("worker", "log")
+        #expect(noSpool.status == 0 && noSpool.stdout.isEmpty && noSpool.stderr.contains("no spool at"), "\(noSpool)")
+        #expect(!FileSystem.exists(spool.path), "worker log created a spool")
+        #expect(try await spool.q("init").status == 0)
         let none = try await spool.q("worker", "log")
         #expect(none.status == 0 && none.stdout.isEmpty && none.stderr.contains("No worker log yet"), "\(none)")
         // An oversized log is rotated when workers start...
