@@ -24,6 +24,7 @@ public final class Worker {
     private let claimer: Claimer
     private let results: ResultCommit
     private let hooks: HookWatch
+    private let housekeeping: Housekeeping
     private var current: (claim: Claim, run: Run)?
     private var isCancelling = false
     /// After a write failed for lack of space: no claims before this (monotonic µs).
@@ -34,6 +35,7 @@ public final class Worker {
     private var nextRescan: Int64 = 0
     private var nextDropCheck: Int64 = 0
     private var nextCancelCheck: Int64 = 0
+    private var nextHousekeeping: Int64 = 0
     private let log: (String) -> Void
 
     /// Registers the worker in the spool and prepares its wake-up sources.
@@ -49,6 +51,7 @@ public final class Worker {
         claimer = Claimer(spool: spool, worker: registration.record.id, environment: Run.inheritedEnvironment(), log: log)
         results = ResultCommit(spool: spool, log: log)
         hooks = HookWatch(spool: spool, log: log)
+        housekeeping = Housekeeping(spool: spool, worker: registration.record.id, log: log)
     }
 
     /// Runs until stopped; returns when the worker has exited cleanly.
@@ -88,7 +91,7 @@ public final class Worker {
         // waited for, and a closed pipe would wake every poll until then.
         if let current, !current.run.outputEnded { descriptors.append(current.run.output) }
         let now = SystemClock.monotonicMicroseconds
-        var wake = min(nextHeartbeat, nextReap, nextRescan)
+        var wake = min(nextHeartbeat, nextReap, nextRescan, nextHousekeeping)
         if claimsPausedUntil > now { wake = min(wake, claimsPausedUntil) }
         if !results.staged.isEmpty { wake = min(wake, results.deadline) }
         if feed.hasDrops { wake = min(wake, nextDropCheck) }
@@ -158,6 +161,8 @@ public final class Worker {
             checkCancel()
             nextCancelCheck = now + 1_000_000
         }
+        // After the claim (the job already runs meanwhile), one bounded slice of retention.
+        if now >= nextHousekeeping { nextHousekeeping = housekeeping.tick(now: now) }
         if let run = current?.run { run.enforce(graceSeconds: spool.config.stopGraceSeconds, now: now) }
     }
 
