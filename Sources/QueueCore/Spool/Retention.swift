@@ -34,7 +34,8 @@ public struct Retention: Sendable, Equatable, CustomStringConvertible {
                 guard count == nil, let number = Int(part), number <= 1_000_000_000 else { return nil }
                 count = number
             } else {
-                guard age == nil, let seconds = parseDuration(part), seconds > 0 else { return nil }
+                // An age needs its unit: a bare "1.5" is neither a count nor clearly seconds.
+                guard age == nil, Double(part) == nil, let seconds = parseDuration(part), seconds > 0 else { return nil }
                 age = seconds
             }
         }

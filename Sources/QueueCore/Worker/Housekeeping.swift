@@ -20,6 +20,8 @@ final class Housekeeping {
     private var nextRenewal: Int64 = 0
     private var nextChores: Int64 = 0
     private var nextLogCheck: Int64 = 0
+    /// True for a detached worker, whose stdout and stderr are logs/worker.log.
+    private let writesWorkerLog: Bool
 
     /// The time between ticks while a folder is over its limit, and once it is not.
     static let busyInterval: Int64 = 50_000
@@ -36,19 +38,24 @@ final class Housekeeping {
         self.spool = spool
         self.worker = worker
         self.log = log
+        let output = try? FileDescriptor.standardOutput.status()
+        let workerLog = try? FileSystem.linkStatus(spool.logs + "/worker.log")
+        writesWorkerLog = output != nil && output?.isRegularFile == true && output?.inode == workerLog?.inode
+            && output?.device == workerLog?.device
     }
 
     var leasePath: String { spool.root + "/housekeeper" }
 
     /// Does one tick's share of the work; returns when the next tick is due (monotonic µs).
     func tick(now: Int64) -> Int64 {
+        let isHolder = holdsLease(now: now)
         if now >= nextLogCheck {
+            if isHolder { rotateWorkerLog() }
             followWorkerLog()
             nextLogCheck = now + 5_000_000
         }
-        guard holdsLease(now: now) else { return now + Housekeeping.idleInterval }
+        guard isHolder else { return now + Housekeeping.idleInterval }
         if now >= nextChores {
-            rotateWorkerLog()
             removeStaleTemporaryFiles()
             removeEndedCancelRequests()
             nextChores = now + 60_000_000
@@ -66,6 +73,8 @@ final class Housekeeping {
     /// renewed for `lease_sec`), and renewing it every third of that.
     private func holdsLease(now: Int64) -> Bool {
         if isHolder && now < nextRenewal { return true }
+        // Taken when free, lapsed (not renewed for `lease_sec`), or held by a worker that is gone
+        // (its record says so: a stopped or killed worker's lease need not run out).
         let lapse = spool.config.leaseSeconds
         let info = try? FileSystem.linkStatus(leasePath)
         let holder = info.flatMap { _ in try? Spool.readRegularFile(leasePath, limit: 512) }
@@ -75,7 +84,7 @@ final class Housekeeping {
             // Renewed by rewriting (not by touching: a futimens on a network file system may be
             // refused for a file the same user wrote from another host).
             isHolder = (try? spool.publish(Array((worker + "\n").utf8), at: leasePath, replacing: true)) != nil
-        } else if isFresh {
+        } else if isFresh, let holder, spool.workerRecords().contains(where: { $0.record.id == holder && $0.isAlive }) {
             isHolder = false
         } else {
             // Free or lapsed: take it, then read it back; of two takers the last rename wins.
@@ -86,6 +95,14 @@ final class Housekeeping {
         }
         nextRenewal = now + Int64(lapse / 3 * 1_000_000)
         return isHolder
+    }
+
+    /// Gives the lease up (a worker that stops), so that another worker takes over at once.
+    func releaseLease() {
+        guard isHolder else { return }
+        isHolder = false
+        let holder = (try? Spool.readRegularFile(leasePath, limit: 512)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() }
+        if holder == worker { try? FileSystem.unlink(leasePath) }
     }
 
     // MARK: Retention
@@ -176,12 +193,12 @@ final class Housekeeping {
         if (try? FileSystem.rename(workerLogPath, to: workerLogPath + ".1")) != nil { followWorkerLog() }
     }
 
-    /// A detached worker writes to logs/worker.log through its stdout and stderr: when that file
-    /// has been rotated away (it is now worker.log.1), they are pointed at a new worker.log.
+    /// A detached worker writes to logs/worker.log through its stdout and stderr: once that file
+    /// has been rotated away (or rotated twice), they are pointed at the current worker.log.
     private func followWorkerLog() {
-        guard let output = try? FileDescriptor.standardOutput.status(), output.isRegularFile,
-              let rotated = try? FileSystem.linkStatus(workerLogPath + ".1"),
-              rotated.inode == output.inode, rotated.device == output.device else { return }
+        guard writesWorkerLog, let output = try? FileDescriptor.standardOutput.status() else { return }
+        if let current = try? FileSystem.linkStatus(workerLogPath), current.inode == output.inode,
+           current.device == output.device { return }
         guard let file = try? FileDescriptor.open(workerLogPath, [.writeOnly, .create, .append], mode: 0o600) else { return }
         try? file.duplicate(onto: .standardOutput)
         try? file.duplicate(onto: .standardError)

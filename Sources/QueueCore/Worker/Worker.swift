@@ -72,6 +72,7 @@ public final class Worker {
             timers(now: SystemClock.monotonicMicroseconds)
             wait()
         }
+        housekeeping.releaseLease()
         registration.end()
         log("stopped")
     }
