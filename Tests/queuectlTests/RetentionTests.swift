@@ -200,6 +200,9 @@ import Glibc
             !Self.reservations(spool).contains("fetch") && !Self.reservations(spool).contains("broken")
         }
         #expect(Self.ids(spool, "completed").isEmpty && Self.ids(spool, "dead").isEmpty)
+        // `wait` answers for purged jobs as they had ended.
+        #expect(try await spool.q("wait", "fetch").status == 0)
+        #expect(try await spool.q("wait", "broken").status == 1)
         #expect(spool.names("pending").count == 2, "build and report still wait: \(spool.names("pending"))")
         try await waitUntil(timeout: 20, "build ran, report ended") {
             spool.scratchLines("ledger") == ["build"] && spool.names("pending").isEmpty

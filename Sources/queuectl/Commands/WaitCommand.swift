@@ -12,7 +12,9 @@ enum WaitCommand {
         if !all && command.positionals.isEmpty { throw command.usageError("Missing expected argument '<id> ...' (or give '--all').") }
         var ids: [JobID] = []
         for text in command.positionals {
-            guard let id = JobID(rawValue: text), spool.locate(id) != nil else { throw QueueError.unknownJob(text) }
+            guard let id = JobID(rawValue: text), spool.locate(id) != nil || spool.purgedState(of: id) != nil else {
+                throw QueueError.unknownJob(text)
+            }
             ids.append(id)
         }
         let showProgress = !command.flag("quiet") && CurrentProcess.isTerminal(.standardError)
@@ -33,7 +35,8 @@ enum WaitCommand {
                 done = max(0, (openAtStart ?? 0) - open - dead)
             } else {
                 for id in ids {
-                    switch spool.locate(id)?.state {
+                    // A job purged since it ended (keep_completed, keep_dead) ended as purged/ says.
+                    switch spool.locate(id)?.state ?? spool.purgedState(of: id) {
                     case .completed: done += 1
                     case .dead: dead += 1
                     case .processing: open += 1; running += 1
