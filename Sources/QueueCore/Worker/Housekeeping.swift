@@ -70,9 +70,10 @@ final class Housekeeping {
     // MARK: The lease
 
     /// True when this worker holds the lease, taking it when it is free or has lapsed (not
-    /// renewed for `lease_sec`), and renewing it every third of that.
+    /// renewed for `lease_sec`), and renewing it every third of that; the file is looked at
+    /// that often too, by holder and others alike.
     private func holdsLease(now: Int64) -> Bool {
-        if isHolder && now < nextRenewal { return true }
+        if now < nextRenewal { return isHolder }
         // Taken when free, lapsed (not renewed for `lease_sec`), or held by a worker that is gone
         // (its record says so: a stopped or killed worker's lease need not run out).
         let lapse = spool.config.leaseSeconds
@@ -142,7 +143,10 @@ final class Housekeeping {
         }
         excess[state] = max(0, excess[state, default: 0])
         ledgers[state] = ledger
-        guard !batch.isEmpty else { return false }
+        guard !batch.isEmpty else {
+            excess[state] = 0  // nothing left to list: count again next time
+            return false
+        }
         let removed = spool.purgeFinished(batch)
         if removed.count < batch.count { ledgers[state] = nil }  // others moved files: list again
         return true
