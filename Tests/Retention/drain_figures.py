@@ -7,6 +7,7 @@ and the workers' resident memory; at the end it prints the rate and the samples.
 
     drain_figures.py QUEUECTL N KEEP [WORKERS]     e.g. .build/release/queuectl 100000 10000 2
     OFF_FIRST=1 drain_figures.py ...               the run without retention first
+    FSYNC=false drain_figures.py ...               with `fsync false`
 """
 import json, os, shutil, subprocess, sys, tempfile, time
 
@@ -48,6 +49,8 @@ def run(retention):
     root = tempfile.mkdtemp(prefix="queuectl-retention.")
     spool = root + "/spool"
     q(spool, "config", "set", "keep-completed", retention)
+    if os.environ.get("FSYNC"):
+        q(spool, "config", "set", "fsync", os.environ["FSYNC"])
     q(spool, "worker", "start", "--detach", "--count", str(workers))
     pids = []
     for _ in range(100):  # `status` may list a detached worker a moment after `worker start` returns
