@@ -10,6 +10,9 @@
 //   adopt-before-unlink       Drop: the dropped job published under its name, the original left
 //   reap-after-takeover       Reaper: an orphaned claim renamed to the reaper's name, not yet charged
 //   reap-after-rewrite        Reaper: the lost run charged in the record (retry scheduled), not yet moved
+//   purge-after-record        Purge: the batch's lines written in purged/, no job file removed yet
+//   purge-after-unlink        Purge: the first job's file removed, its log and id not yet
+//   purge-after-log           Purge: the first job's file and log removed, its id not yet released
 
 import QueueSystem
 

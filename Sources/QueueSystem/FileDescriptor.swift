@@ -127,17 +127,18 @@ public struct FileDescriptor: Sendable, Hashable {
         _ = try valueOrErrno("futimens") { futimens(rawValue, nil) }
     }
 
+    /// Makes `target` a copy of this descriptor (dup2): how a worker points its stdout and stderr
+    /// at a new log file after a rotation.
+    public func duplicate(onto target: FileDescriptor) throws(SystemError) {
+        _ = try valueOrErrno("dup2") { dup2(rawValue, target.rawValue) }
+    }
+
     public func truncate(to size: Int) throws(SystemError) {
         _ = try valueOrErrno("ftruncate") { ftruncate(rawValue, off_t(size)) }
     }
 
     public func seek(to offset: Int) throws(SystemError) {
         _ = try valueOrErrno("lseek") { lseek(rawValue, off_t(offset), SEEK_SET) }
-    }
-
-    /// Makes `target` (standard output, say) refer to this descriptor's open file, as dup2(2).
-    public func duplicate(onto target: FileDescriptor) throws(SystemError) {
-        _ = try valueOrErrno("dup2") { dup2(rawValue, target.rawValue) }
     }
 
     /// Makes reads return EAGAIN instead of blocking (pipes).
@@ -163,6 +164,7 @@ public struct FileStatus: Sendable {
     public let size: Int
     public let owner: uid_t
     public let inode: UInt64
+    public let device: UInt64
     /// Last modification and last status change, in microseconds since the epoch (QueueCore
     /// reads them as `Timestamp`s).
     public let modifiedMicroseconds: Int64
@@ -173,6 +175,7 @@ public struct FileStatus: Sendable {
         size = Int(info.st_size)
         owner = info.st_uid
         inode = UInt64(info.st_ino)
+        device = UInt64(info.st_dev)
         modifiedMicroseconds = Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1000
         changedMicroseconds = Int64(info.st_ctim.tv_sec) * 1_000_000 + Int64(info.st_ctim.tv_nsec) / 1000
     }

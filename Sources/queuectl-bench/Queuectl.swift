@@ -60,6 +60,9 @@ struct Queuectl {
     func timeDrain(_ ids: [String], workers: Int, spool: String, timeout: Double,
                    observe: (TestProcess, Int) -> Void = { _, _ in }) throws -> (seconds: Double, peakKiB: Int) {
         let paths = ids.map { spool + "/completed/" + $0 + ".json" }
+        // The drain is seen by the jobs' files arriving in completed/: none may be purged meanwhile
+        // (keep_completed's own figures come from Tests/Retention/drain_figures.py).
+        try TestProcess.run(command(spool, "config", "set", "keep-completed", "all"))
         let start = SystemClock.monotonicNanoseconds
         let worker = try startWorkers(workers, spool: spool)
         defer { worker.stop() }

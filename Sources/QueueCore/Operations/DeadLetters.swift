@@ -1,4 +1,4 @@
-// DeadLetters: taking jobs back out of the DLQ, and purging finished jobs for good.
+// DeadLetters: taking jobs back out of the DLQ (purging finished jobs is Purge's).
 // `dlq retry` rewrites dead/ID.json in place (state pending, attempts 0), then renames it into
 // pending/ with one rename: a crash between the two leaves a dead file that says "pending",
 // which another `dlq retry` (or `doctor --fix`) finishes.
@@ -27,23 +27,6 @@ extension Spool {
     /// Every dead job's id.
     public func deadIDs() -> [String] {
         ((try? FileSystem.names(in: folder(.dead))) ?? []).compactMap { FileName(parsing: $0, in: .dead)?.id.rawValue }.sorted()
-    }
-
-    /// Deletes completed or dead jobs (and their logs and ids) last changed before `cutoff`.
-    public func purge(_ state: JobState, olderThan cutoff: Timestamp?) -> Int {
-        precondition(state.isFinal)
-        var count = 0
-        try? FileSystem.forEachName(in: folder(state)) { text in
-            guard let name = FileName(parsing: text, in: state) else { return }
-            if let cutoff {
-                guard let info = try? FileSystem.linkStatus(path(name)), info.modified < cutoff else { return }
-            }
-            guard (try? FileSystem.unlink(path(name))) != nil else { return }
-            try? FileSystem.unlink(logPath(of: name.id))
-            release(name.id)
-            count += 1
-        }
-        return count
     }
 
     /// Creates or removes SPOOL/paused: while it exists, workers claim nothing new.

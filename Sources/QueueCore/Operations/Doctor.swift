@@ -1,7 +1,8 @@
 // Doctor: checks a spool the way Postfix's `postsuper -s` does, and with `fix` repairs what is
 // safe to repair: stale tmp/ files and orphaned job files go to quarantine (never deleted),
 // dead workers' claims are reaped, interrupted moves are finished, reservations of jobs that
-// were never published are released, loose permissions are tightened.
+// were never published are released, loose permissions are tightened, and the ids and logs an
+// interrupted purge left behind are removed.
 
 import QueueSystem
 
@@ -115,9 +116,18 @@ extension Spool {
         // ids/ entries whose job was never published (an enqueue that crashed).
         for text in (try? FileSystem.names(in: ids)) ?? [] {
             guard let id = JobID(rawValue: text), seen[id] == nil, locate(id) == nil else { continue }
-            found("id reserved but no job has it (an interrupted enqueue)", ids + "/" + text) {
+            let cause = purgedState(of: id) != nil ? "an interrupted purge" : "an interrupted enqueue"
+            found("id reserved but no job has it (\(cause))", ids + "/" + text) {
                 release(id)
                 return "released"
+            }
+        }
+
+        // Output logs of jobs that are gone (a purge interrupted after the job's file went).
+        for text in (try? FileSystem.names(in: logs)) ?? [] where text.hasSuffix(".log") && text != "worker.log" {
+            guard let id = JobID(rawValue: String(text.dropLast(4))), seen[id] == nil, locate(id) == nil else { continue }
+            found("output of a job that no longer exists (an interrupted purge)", logs + "/" + text) {
+                (try? FileSystem.unlink(logs + "/" + text)) != nil ? "removed" : nil
             }
         }
         return findings

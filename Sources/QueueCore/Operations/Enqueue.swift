@@ -100,13 +100,15 @@ extension Spool {
         return jobs
     }
 
-    /// Checks that every `after` id names a job of this spool or of the same batch, and that no
+    /// Checks that every `after` id names a job of this spool (or one that completed and was
+    /// purged since) or of the same batch, and that no
     /// job waits for itself, directly or around a cycle within the batch (it could never run).
     func checkDependencies(_ jobs: [NewJob]) throws(QueueError) {
         var graph: [JobID: [JobID]] = [:]
         for job in jobs { graph[job.record.id] = job.record.after }
         for job in jobs {
-            for dependency in job.record.after where graph[dependency] == nil && !isReserved(dependency) {
+            for dependency in job.record.after where graph[dependency] == nil && !isReserved(dependency)
+                && purgedState(of: dependency) != .completed {
                 throw .unknownDependency(dependency)
             }
         }

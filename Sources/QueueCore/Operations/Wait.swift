@@ -50,7 +50,7 @@ public final class JobWait {
         self.spool = spool
         self.target = target
         if case .jobs(let ids) = target {
-            for id in ids where spool.locate(id) == nil { throw .unknownJob(id.rawValue) }
+            for id in ids where spool.locate(id) == nil && spool.purgedState(of: id) == nil { throw .unknownJob(id.rawValue) }
         } else {
             deadAtStart = Set(JobWait.ids(in: spool.folder(.dead)))
             deadCount = deadAtStart.count
@@ -72,7 +72,16 @@ public final class JobWait {
         case .jobs(let ids):
             progress.total = ids.count
             for id in ids {
-                guard let location = spool.locate(id) else { throw .unknownJob(id.rawValue) }
+                guard let location = spool.locate(id) else {
+                    // Purged since it ended (keep_completed, keep_dead): as purged/ says.
+                    switch spool.purgedState(of: id) {
+                    case .completed: progress.done += 1
+                    case .dead: progress.deadJobs.append(id)
+                    default: throw .unknownJob(id.rawValue)
+                    }
+                    if finished.insert(id).inserted { finishes.append(now) }
+                    continue
+                }
                 switch location.state {
                 case .completed: progress.done += 1
                 case .dead: progress.deadJobs.append(id)

@@ -36,6 +36,9 @@ public struct Config: Sendable {
         .optionalString("on_dead", "A shell command run after a job lands in the DLQ (the record on stdin)."),
         .number("hook_timeout_sec", "Seconds a hook may run before its process group is killed.", 10, minimum: 0.1, maximum: 3600),
         .number("stop_grace_sec", "Seconds between SIGTERM and SIGKILL when a job times out or is stopped.", 5, minimum: 0, maximum: 3600),
+        .retention("keep_completed", "Completed jobs kept: a count, an age, both (7d,10000: whichever first), or all.", "7d,10000"),
+        .retention("keep_dead", "Dead jobs kept: a count, an age, both (180d,10000: whichever first), or all.", "180d,10000"),
+        .integer("max_worker_log_bytes", "Size at which SPOOL/logs/worker.log is rotated (one old file kept).", 10_485_760, 1024...1_073_741_824),
     ]
 
     /// Finds a key by its name, accepting '-' for '_' (`max-retries`).
@@ -84,6 +87,15 @@ public struct Config: Sendable {
     public var permanentExitCodes: [Int] { settings.permanentExitCodes }
     public var stopGraceSeconds: Double { settings.stopGraceSeconds }
     public var hookTimeoutSeconds: Double { settings.hookTimeoutSeconds }
+    public var maxWorkerLogBytes: Int { settings.maxWorkerLogBytes }
+    /// What is kept of completed/ or dead/ (`keep_completed`, `keep_dead`); `.all` for other states.
+    public func retention(of state: JobState) -> Retention {
+        switch state {
+        case .completed: settings.keepCompleted
+        case .dead: settings.keepDead
+        default: .all
+        }
+    }
     /// The hook command for jobs that land in `state` (completed or dead), if one is set.
     public func hook(for state: JobState) -> String? {
         switch state {
@@ -95,7 +107,8 @@ public struct Config: Sendable {
 
     /// The typed values of `values`, each falling back to its key's default.
     struct Settings: Sendable {
-        var maxRetries, maxLogBytes, maxJobBytes: Int
+        var maxRetries, maxLogBytes, maxJobBytes, maxWorkerLogBytes: Int
+        var keepCompleted, keepDead: Retention
         var backoffBase, backoffMax, leaseSeconds, pollInterval, stopGraceSeconds, hookTimeoutSeconds: Double
         var timeoutSeconds: Double?
         var allowsGroupWrite, isDurable: Bool
@@ -110,6 +123,9 @@ public struct Config: Sendable {
             maxRetries = Int(number("max_retries"))
             maxLogBytes = Int(number("max_log_bytes"))
             maxJobBytes = Int(number("max_job_bytes"))
+            maxWorkerLogBytes = Int(number("max_worker_log_bytes"))
+            keepCompleted = Retention(value("keep_completed")) ?? .all
+            keepDead = Retention(value("keep_dead")) ?? .all
             backoffBase = number("backoff_base")
             backoffMax = number("backoff_max")
             leaseSeconds = number("lease_sec")
@@ -187,6 +203,18 @@ extension Config.Key {
             check: { value in
                 value == .null || value.stringValue != nil ? nil : "expected a string or null, got \(encodeJSON(value))"
             })
+    }
+
+    static func retention(_ name: String, _ help: String, _ defaultText: String) -> Config.Key {
+        let expected = "expected a count (10000), an age (7d), both (7d,10000) or 'all'"
+        return Config.Key(name: name, help: help, defaultValue: .string(defaultText),
+            parse: { text in
+                guard let retention = Retention(parsing: text) else {
+                    return .failure(.invalidConfig(key: name, reason: "'\(text)' is not a retention; \(expected)"))
+                }
+                return .success(retention.jsonValue)
+            },
+            check: { value in Retention(value) == nil ? "\(expected), got \(encodeJSON(value))" : nil })
     }
 
     static func boolean(_ name: String, _ help: String, _ defaultValue: Bool) -> Config.Key {

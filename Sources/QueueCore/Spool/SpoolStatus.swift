@@ -18,6 +18,8 @@ public struct SpoolStatus: Sendable {
     /// Groups with settings or running jobs, with their limits and running counts.
     public var groups: [GroupStatus] = []
     public var takenAt = Timestamp.now()
+    /// What the workers keep of completed/ and dead/ (`keep_completed`, `keep_dead`).
+    public var retention: [JobState: Retention] = [:]
 
     /// The JSON of `status --json` and `/api/status`.
     public var json: JSONValue {
@@ -38,6 +40,9 @@ public struct SpoolStatus: Sendable {
             .number(JSONNumber(max(0, takenAt.secondsSince($0)).rounded(toPlaces: 3)))
         } ?? .null
         object["next_retry_at"] = nextRetry.map { .string($0.iso8601) } ?? .null
+        var kept = JSONObject()
+        for state in [JobState.completed, .dead] { kept[state.rawValue] = .string((retention[state] ?? .all).text) }
+        object["retention"] = .object(kept)
         var totals = JSONObject()
         totals["completed"] = .number(JSONNumber(metrics.completed))
         totals["failed_attempts"] = .number(JSONNumber(metrics.failedAttempts))
@@ -55,6 +60,7 @@ extension Spool {
     /// fields are fixed width), so a million pending jobs cost one readdir pass and no allocation.
     public func status() -> SpoolStatus {
         var status = SpoolStatus()
+        for state in [JobState.completed, .dead] { status.retention[state] = config.retention(of: state) }
         let now = Array(status.takenAt.compact.utf8)
         var oldestDue: [UInt8]?
         var nextRetry: [UInt8]?

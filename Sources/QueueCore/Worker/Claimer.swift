@@ -171,7 +171,12 @@ struct Claimer {
         for dependency in record.after {
             switch spool.locate(dependency)?.state {
             case .completed: continue
-            case .dead, nil: return .failed(dependency, .dead)
+            case .dead: return .failed(dependency, .dead)
+            case nil:
+                // Purged: a completed one still counts as completed (see PurgeRecord); one
+                // forgotten, or removed with `rm`, counts as dead, as it did before.
+                if spool.purgedState(of: dependency) == .completed { continue }
+                return .failed(dependency, .dead)
             default: waiting = true
             }
         }

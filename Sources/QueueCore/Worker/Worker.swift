@@ -29,6 +29,7 @@ public final class Worker {
     private let hooks: HookWatch
     private let scheduleClock: ScheduleClock
     private var nextScheduleCheck: Int64 = 0
+    private let housekeeping: Housekeeping
     private var current: (claim: Claim, run: Run)?
     private var isCancelling = false
     /// After a write failed for lack of space: no claims before this (monotonic µs).
@@ -39,6 +40,7 @@ public final class Worker {
     private var nextRescan: Int64 = 0
     private var nextDropCheck: Int64 = 0
     private var nextCancelCheck: Int64 = 0
+    private var nextHousekeeping: Int64 = 0
     private let log: (String) -> Void
 
     /// Registers the worker in the spool and prepares its wake-up sources. With `groups`, it
@@ -57,6 +59,7 @@ public final class Worker {
         scheduleClock = ScheduleClock(spool: spool, log: log)
         results = ResultCommit(spool: spool, log: log)
         hooks = HookWatch(spool: spool, log: log)
+        housekeeping = Housekeeping(spool: spool, worker: registration.record.id, log: log)
     }
 
     /// Runs until stopped; returns when the worker has exited cleanly.
@@ -77,6 +80,7 @@ public final class Worker {
             timers(now: SystemClock.monotonicMicroseconds)
             wait()
         }
+        housekeeping.releaseLease()
         registration.end()
         log("stopped")
     }
@@ -96,7 +100,7 @@ public final class Worker {
         // waited for, and a closed pipe would wake every poll until then.
         if let current, !current.run.outputEnded { descriptors.append(current.run.output) }
         let now = SystemClock.monotonicMicroseconds
-        var wake = min(nextHeartbeat, nextReap, nextRescan, nextScheduleCheck)
+        var wake = min(nextHeartbeat, nextReap, nextRescan, nextScheduleCheck, nextHousekeeping)
         if claimsPausedUntil > now { wake = min(wake, claimsPausedUntil) }
         if !results.staged.isEmpty { wake = min(wake, results.deadline) }
         if feed.hasDrops { wake = min(wake, nextDropCheck) }
@@ -179,6 +183,8 @@ public final class Worker {
             checkCancel()
             nextCancelCheck = now + 1_000_000
         }
+        // After the claim (the job already runs meanwhile), one bounded slice of retention.
+        if now >= nextHousekeeping { nextHousekeeping = housekeeping.tick(now: now) }
         if let run = current?.run { run.enforce(graceSeconds: run.graceSeconds, now: now) }
     }
 

@@ -15,7 +15,7 @@ public enum WorkerPool {
         var children: [ChildProcess] = []
         var output: FileDescriptor?
         if detach {
-            WorkerLog.rotate(WorkerLog.path(in: spool))
+            WorkerLog.rotate(WorkerLog.path(in: spool), limit: spool.config.maxWorkerLogBytes)
             do {
                 output = try FileDescriptor.open(WorkerLog.path(in: spool), [.writeOnly, .create, .append], mode: 0o600)
             } catch { throw .system(error) }

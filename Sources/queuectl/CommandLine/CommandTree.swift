@@ -102,6 +102,7 @@ let queuectlCommands = CommandSpec(
         CommandSpec(
             name: "purge",
             abstract: "Delete finished jobs.",
+            discussion: "Workers already keep completed/ and dead/ within 'keep_completed' and 'keep_dead' (see 'queuectl config list'); this removes more, now. Each job goes with its output and its id.",
             options: [
                 OptionSpec(
                     long: "state", valueName: "state", help: "The state of the jobs to delete.",

@@ -25,6 +25,10 @@ enum StatusCommand {
                 if let average = status.metrics.averageDuration { note = "average run \(formatDuration(average))" }
             default: break
             }
+            if state.isFinal, let retention = status.retention[state] {
+                let kept = "keeping \(retention.summary)"
+                note = note.isEmpty ? kept : note + "; " + kept
+            }
             table.add(Style.of(state).apply(state.rawValue), String(status.counts[state] ?? 0), note)
         }
         if status.quarantined > 0 {

@@ -12,7 +12,10 @@ enum WaitCommand {
         if !all && command.positionals.isEmpty { throw command.usageError("Missing expected argument '<id> ...' (or give '--all').") }
         var ids: [JobID] = []
         for text in command.positionals {
-            guard let id = JobID(rawValue: text) else { throw QueueError.unknownJob(text) }
+            // A job purged since it ended (keep_completed, keep_dead) is answered as purged/ says.
+            guard let id = JobID(rawValue: text), spool.locate(id) != nil || spool.purgedState(of: id) != nil else {
+                throw QueueError.unknownJob(text)
+            }
             ids.append(id)
         }
         let showProgress = !command.flag("quiet") && CurrentProcess.isTerminal(.standardError)

@@ -25,7 +25,7 @@ enum WorkerCommand {
         let logPath = WorkerLog.path(in: spool)
         let isDetachedLog = WorkerLog.isStandardOutput(logPath)
         let worker = try Worker(spool: spool, groups: groups.map(Set.init)) { line in
-            if isDetachedLog { WorkerLog.keepBounded(logPath) }
+            if isDetachedLog { WorkerLog.keepBounded(logPath, limit: spool.config.maxWorkerLogBytes) }
             Console.out("\(Timestamp.now().iso8601) [\(CurrentProcess.pid)] \(line)")
         }
         worker.run()

@@ -109,7 +109,22 @@ the captured standard output and error of the job's runs, at most
 of it (the end).
 .I worker.log
 is the output of workers started with
-.BR "worker start \-\-detach" .
+.BR "worker start \-\-detach" ,
+renamed to
+.I worker.log.1
+(replacing the older one) once it is larger than
+.BR max_worker_log_bytes .
+.TP
+.I purged/
+Private: the ids of the most recent purges and how each job had ended, so that a job waiting
+for a completed job that was purged since still runs.
+.TP
+.I housekeeper
+Private: the id of the worker that enforces
+.B keep_completed
+and
+.B keep_dead
+(a lease, renewed while that worker lives).
 .TP
 .I ids/
 Private: one symbolic link per job id, the reservation that keeps ids unique.
@@ -390,7 +405,11 @@ vanish when a worker claims them or adopts a drop, and files in
 .I completed/
 and
 .I dead/
-when they are purged or retried. Read a file and treat \(lqNo such file or directory\(rq as
+when they are purged (by hand, or by the workers as
+.B keep_completed
+and
+.B keep_dead
+say) or retried. Read a file and treat \(lqNo such file or directory\(rq as
 \(lqmoved on\(rq;
 .IP \(bu 2
 that a record in
@@ -418,7 +437,9 @@ Dot\-files anywhere in the spool are work in progress or private (a claimed reco
 until the run's result is on disk, temporary names), as are the contents of
 .IR tmp/ ,
 .IR ids/ ,
-.I workers/
+.IR workers/ ,
+.IR purged/ ,
+.I housekeeper
 and
 .IR metrics.json .
 Their form may change within a format version. Readers ignore them; writers leave them alone.

@@ -136,8 +136,10 @@ import Glibc
         let none = try await spool.q("worker", "log")
         #expect(none.status == 0 && none.stdout.isEmpty && none.stderr.contains("No worker log yet"), "\(none)")
         // An oversized log is rotated when workers start...
+        let limit = 65536
+        #expect(try await spool.q("config", "set", "max-worker-log-bytes", String(limit)).status == 0)
         let log = spool.path + "/logs/worker.log"
-        let big = String(repeating: "old line of an earlier worker\n", count: (WorkerLog.limit / 30) + 1000)
+        let big = String(repeating: "old line of an earlier worker\n", count: (limit / 30) + 1000)
         try Data(big.utf8).write(to: URL(fileURLWithPath: log))
         #expect(try await spool.q("worker", "start", "--detach").status == 0)
         #expect((try? FileSystem.linkStatus(log + ".1").size) == big.utf8.count, "rotated at start")
