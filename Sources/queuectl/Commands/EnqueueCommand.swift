@@ -58,7 +58,9 @@ enum EnqueueCommand {
         return .success
     }
 
-    /// Writes the flags into the record's fields, so one validation covers both forms.
+    /// Writes the flags into the record's fields, so one validation covers both forms. Serves
+    /// every command that takes a job's flags (enqueue, edit, schedule add): a flag the command
+    /// does not have is skipped.
     static func applyFlags(_ command: ParsedCommand, to object: inout JSONObject, now: Timestamp) throws {
         if command.accepts("id"), let id = command.value("id") { object["id"] = .string(id) }
         if let retries = try command.int("max-retries") { object["max_retries"] = .number(JSONNumber(retries)) }
@@ -69,16 +71,16 @@ enum EnqueueCommand {
             }
             object["timeout_sec"] = .number(JSONNumber(seconds))
         }
-        if command.value("run-at") != nil && command.value("delay") != nil {
+        if command.accepts("run-at"), command.value("run-at") != nil && command.value("delay") != nil {
             throw command.usageError("Give either '--run-at' or '--delay', not both.")
         }
-        if let runAt = command.value("run-at") {
+        if command.accepts("run-at"), let runAt = command.value("run-at") {
             guard let time = Timestamp(iso8601: runAt) else {
                 throw command.invalidValue("run-at", reason: "expected an ISO-8601 time such as 2026-11-22T15:30:00Z")
             }
             object["run_at"] = .string(time.iso8601)
         }
-        if let delay = command.value("delay") {
+        if command.accepts("delay"), let delay = command.value("delay") {
             guard let seconds = parseDuration(delay) else {
                 throw command.invalidValue("delay", reason: "expected seconds such as 30, 90s, 5m or 1h")
             }
@@ -96,7 +98,7 @@ enum EnqueueCommand {
             }
             object["env"] = .object(variables)
         }
-        let after = command.values("after")
+        let after = command.accepts("after") ? command.values("after") : []
         if !after.isEmpty {
             object["after"] = .array((object["after"]?.arrayValue ?? []) + after.map { .string($0) })
         }

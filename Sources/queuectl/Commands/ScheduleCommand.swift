@@ -49,27 +49,9 @@ enum ScheduleCommand {
         if command.flag("local-time") { object["time_zone"] = .string("local") }
         if let catchUp = command.value("catch-up") { object["catch_up"] = .string(catchUp) }
         if command.flag("no-overlap") { object["no_overlap"] = .bool(true) }
-        if let retries = try command.int("max-retries") { job["max_retries"] = .number(JSONNumber(retries)) }
-        if let priority = try command.int("priority") { job["priority"] = .number(JSONNumber(priority)) }
-        if let group = command.value("group") { job["group"] = .string(group) }
-        if let timeout = command.value("timeout") {
-            guard let seconds = parseDuration(timeout), seconds > 0 else {
-                throw command.invalidValue("timeout", reason: "expected seconds greater than 0, such as 30 or 5m")
-            }
-            job["timeout_sec"] = .number(JSONNumber(seconds))
-        }
-        if let cwd = command.value("cwd") ?? job["cwd"]?.stringValue ?? CurrentProcess.workingDirectory { job["cwd"] = .string(cwd) }
-        let env = command.values("env")
-        if !env.isEmpty {
-            var variables = job["env"]?.objectValue ?? JSONObject()
-            for pair in env {
-                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                    throw command.invalidValue("env", reason: "expected NAME=value")
-                }
-                variables[String(pair[..<equals])] = .string(String(pair[pair.index(after: equals)...]))
-            }
-            job["env"] = .object(variables)
-        }
+        // The job's own flags, as enqueue reads them.
+        try EnqueueCommand.applyFlags(command, to: &job, now: .now())
+        if let cwd = job["cwd"]?.stringValue ?? CurrentProcess.workingDirectory { job["cwd"] = .string(cwd) }
         object["job"] = .object(job)
         object["created_at"] = nil
         let schedule = try Schedule.decode(.object(object), name: name, defaults: spool.jobDefaults(cwd: nil))
