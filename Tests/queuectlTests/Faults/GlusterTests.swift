@@ -1,0 +1,148 @@
+// Scenario 7: a spool on GlusterFS, the distributed file system people do run shared spools on.
+// Tests/Gluster/suite.py sets up a throwaway volume on this machine (glusterd, one brick under
+// /tmp, two FUSE mounts = two clients = two hosts, each host a UTS namespace of its own) with the
+// default volume options and again with the "strict" ones (caching translators off, kernel cache
+// timeouts 0), runs the scenarios of issue 15, and prints one GLUSTER-RESULT line of JSON per
+// option set: the checks, the figures and the anomalies seen. This file runs it with the binary
+// under test, prints the figures, and turns each check into an expectation.
+//
+// Checks that fail through a queuectl defect already diagnosed on GlusterFS (issue 15: the
+// symlink id reservation, writes through a stale claim name, config not re-read by running
+// workers, claims quarantined after a stale read) are recorded as known issues, loudly, so that
+// the rest of the suite guards against regressions until Sources/ is fixed; set
+// QUEUECTL_GLUSTER_STRICT=1 to make them fail. Root, /dev/fuse, unshare, python3 and
+// Debian's glusterfs-server and glusterfs-client are needed; without them the test skips loudly.
+
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Capability {
+    /// glusterd, gluster, glusterfs and /dev/fuse, plus namespaces for the second host.
+    static let glusterfs: Capability = {
+        guard namespaces.available else { return namespaces }
+        for tool in ["/usr/sbin/glusterd", "/usr/sbin/gluster", "/usr/sbin/glusterfs", "/usr/bin/python3"]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            return Capability(available: false, reason: "\(tool) is missing (.ci/run installs glusterfs-server and glusterfs-client)")
+        }
+        guard FileManager.default.fileExists(atPath: "/dev/fuse") else {
+            return Capability(available: false, reason: "/dev/fuse does not exist (no FUSE in this kernel or container)")
+        }
+        return Capability(available: true, reason: "")
+    }()
+}
+
+/// One option set's results, as suite.py prints them.
+struct GlusterResult: Decodable {
+    struct Check: Decodable { let name: String; let ok: Bool; let detail: String }
+    struct Anomaly: Decodable { let kind: String; let count: Int; let detail: String }
+    let options: String
+    let checks: [Check]
+    let anomalies: [Anomaly]
+    let figures: [String: GlusterFigure]
+}
+
+/// A figure: a number, a string, a list or an object of them; printed as JSON.
+struct GlusterFigure: Decodable, CustomStringConvertible {
+    let description: String
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            description = number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        } else if let text = try? container.decode(String.self) {
+            description = text
+        } else if let list = try? container.decode([GlusterFigure?].self) {
+            description = "[" + list.map { $0?.description ?? "null" }.joined(separator: ", ") + "]"
+        } else if let object = try? container.decode([String: GlusterFigure].self) {
+            description = "{" + object.keys.sorted().map { "\($0): \(object[$0]!)" }.joined(separator: ", ") + "}"
+        } else {
+            description = "null"
+        }
+    }
+}
+
+extension Faults {
+    @Suite("GlusterFS (two mounts, two hosts)", .serialized) struct Gluster {
+        /// Checks whose failure is a queuectl defect diagnosed in issue 15 (see the header).
+        static let knownDefects = [
+            "b: exactly one job per id",  // symlink(2) raced from two clients: both EEXIST, no link
+            "stale worker wrote nothing",  // open(O_WRONLY) of a claim name renamed by the other host
+            "follow config set",  // running workers never re-read config.json
+            "a: all jobs completed", "a: each job ran exactly once", "a: processing/ and quarantine/ empty",
+            "a: doctor finds nothing",  // a claim quarantined after a stale read (default options)
+        ]
+
+        static var script: String {
+            var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+                folder = folder.deletingLastPathComponent()
+            }
+            return folder.appendingPathComponent("Tests/Gluster/suite.py").path
+        }
+
+        @Test(.enabled("needs root, FUSE and GlusterFS (see the SKIPPED line)") { Capability.glusterfs.check("GlusterFS") })
+        func defaultOptions() async throws { try await run("default") }
+
+        @Test(.enabled("needs root, FUSE and GlusterFS (see the SKIPPED line)") { Capability.glusterfs.check("GlusterFS") })
+        func strictOptions() async throws { try await run("strict") }
+
+        func run(_ options: String) async throws {
+            let (status, output) = try await Self.runSuite(["/usr/bin/python3", Self.script, Binary.path, "--options", options])
+            if status == 77 {
+                let reason = output.split(separator: "\n").first { $0.hasPrefix("SKIPPED") }.map(String.init) ?? output
+                loudSkip("GlusterFS (\(options) options)", reason)
+                withKnownIssue("SKIPPED: GlusterFS cannot be set up here") { Issue.record("\(reason)") }
+                return
+            }
+            let line = output.split(separator: "\n").last { $0.hasPrefix("GLUSTER-RESULT ") }
+            let json = try #require(line.map { Data($0.dropFirst("GLUSTER-RESULT ".count).utf8) },
+                                    "suite.py printed no result (exit \(status)):\n\(output.suffix(4000))")
+            let result = try JSONDecoder().decode(GlusterResult.self, from: json)
+            print("GlusterFS, \(options) options — figures:")
+            for key in result.figures.keys.sorted() { print("  \(key) = \(result.figures[key]!)") }
+            for anomaly in result.anomalies { print("  ANOMALY \(anomaly.kind) x\(anomaly.count): \(anomaly.detail)") }
+            let strict = ProcessInfo.processInfo.environment["QUEUECTL_GLUSTER_STRICT"] == "1"
+            #expect(!result.checks.isEmpty, "no check ran:\n\(output.suffix(4000))")
+            for check in result.checks where !check.ok {
+                let message = Comment(rawValue: "GlusterFS \(options): \(check.name): \(check.detail)")
+                if !strict && Self.knownDefects.contains(where: { check.name.contains($0) }) {
+                    print("!!! KNOWN DEFECT (issue 15) — \(message.rawValue)")
+                    withKnownIssue("queuectl defect on GlusterFS (issue 15)", isIntermittent: true) { Issue.record(message) }
+                } else {
+                    Issue.record(message)
+                }
+            }
+        }
+
+        /// Runs suite.py to its end (at most 10 minutes; then SIGTERM, on which it tears its
+        /// volume down) with its output in a file, echoed afterwards.
+        static func runSuite(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+            let path = NSTemporaryDirectory() + "queuectl-gluster-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out"
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                throw HarnessFailure(description: "cannot create \(path)")
+            }
+            defer { unlink(path) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: arguments[0])
+            process.arguments = Array(arguments.dropFirst())
+            process.standardOutput = handle
+            process.standardError = handle
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            try? handle.close()
+            let deadline = ContinuousClock.now + .seconds(600)
+            while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+            if process.isRunning {
+                process.terminate()
+                while process.isRunning { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            let output = readSmallFile(path) ?? ""
+            print(output.split(separator: "\n").filter { !$0.hasPrefix("GLUSTER-RESULT") }.joined(separator: "\n"))
+            let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+            return (status, output)
+        }
+    }
+}
