@@ -11,14 +11,20 @@ let package = Package(
         .library(name: "QueueCore", targets: ["QueueCore"]),
     ],
     targets: [
-        .target(name: "QueueCore"),
-        .target(name: "Dashboard", dependencies: ["QueueCore"], resources: [.embedInCode("Page/dashboard.html")]),
-        .executableTarget(name: "queuectl", dependencies: ["QueueCore", "Dashboard"], linkerSettings: fullyStatic),
+        // The only code that calls libc: typed system calls, errors with named cases.
+        .target(name: "QueueSystem"),
+        // The queue as a library: the protocol, nothing about terminals.
+        .target(name: "QueueCore", dependencies: ["QueueSystem"]),
+        .target(name: "Dashboard", dependencies: ["QueueCore", "QueueSystem"], resources: [.embedInCode("Page/dashboard.html")]),
+        .executableTarget(name: "queuectl", dependencies: ["QueueCore", "QueueSystem", "Dashboard"], linkerSettings: fullyStatic),
         // The benchmark of issue 6: drives the release binary against nq, task-spooler and xargs.
-        .executableTarget(name: "queuectl-bench", dependencies: ["QueueCore"], linkerSettings: fullyStatic),
-        .testTarget(name: "QueueCoreTests", dependencies: ["QueueCore"]),
-        .testTarget(name: "queuectlTests", dependencies: ["QueueCore"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "QueueCore"], exclude: ["browser"]),
+        .executableTarget(name: "queuectl-bench", dependencies: ["QueueCore", "QueueSystem", "TestSupport"], linkerSettings: fullyStatic),
+        // One process runner, wait-status decoder, temporary spools and waiting helpers for
+        // every test target and the benchmark.
+        .target(name: "TestSupport", dependencies: ["QueueCore", "QueueSystem"]),
+        .testTarget(name: "QueueCoreTests", dependencies: ["QueueCore", "QueueSystem", "TestSupport"]),
+        .testTarget(name: "queuectlTests", dependencies: ["QueueCore", "QueueSystem", "TestSupport"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "QueueCore", "QueueSystem", "TestSupport"], exclude: ["browser"]),
     ]
 )
 

@@ -3,6 +3,7 @@
 // Every response is marked no-store and nosniff; nothing is cached, nothing is guessed.
 
 import QueueCore
+import QueueSystem
 
 /// The web dashboard of one spool.
 public struct DashboardServer: Sendable {

@@ -11,9 +11,7 @@
 //   reap-after-takeover       Reaper: an orphaned claim renamed to the reaper's name, not yet charged
 //   reap-after-rewrite        Reaper: the lost run charged in the record (retry scheduled), not yet moved
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
 
 enum CrashPoint {
     private static let target: String? = CurrentProcess.environmentValue("QUEUECTL_CRASH_AT")
@@ -21,6 +19,6 @@ enum CrashPoint {
     /// Dies with SIGKILL (no cleanup, like a power cut for this process) when `point` is the target.
     static func check(_ point: String) {
         guard let target, target == point else { return }
-        kill(getpid(), SIGKILL)
+        Signals.raise(.kill)
     }
 }

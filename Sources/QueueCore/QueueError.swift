@@ -1,6 +1,8 @@
 // QueueError: every failure a user can see, with what they need to fix it.
 // Exit codes are decided here and nowhere else: 2 for bad input (nothing written), 1 otherwise.
 
+import QueueSystem
+
 /// One problem with one field of a job record or a setting.
 public struct FieldProblem: Sendable, Equatable, CustomStringConvertible {
     public let field: String
@@ -29,6 +31,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
     /// The job has already finished; there is nothing left to cancel.
     case alreadyFinished(JobID, JobState)
     case spoolUnusable(path: String, reason: String)
+    /// SPOOL/format names a version this build cannot read (a newer queuectl made the spool).
+    case unsupportedSpoolFormat(path: String, found: String, readable: ClosedRange<Int>)
     case timedOut(String)
     case system(SystemError)
 
@@ -40,7 +44,7 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
             2
         case .timedOut:
             124
-        case .unknownJob, .wrongState, .alreadyFinished, .spoolUnusable, .system:
+        case .unknownJob, .wrongState, .alreadyFinished, .spoolUnusable, .unsupportedSpoolFormat, .system:
             1
         }
     }
@@ -71,6 +75,11 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
             return state == .completed ? "Job '\(id)' already completed." : "Job '\(id)' is already dead (in the DLQ)."
         case .spoolUnusable(let path, let reason):
             return "Cannot use the spool '\(path)': \(reason)"
+        case .unsupportedSpoolFormat(let path, let found, let readable):
+            let versions = "queuectl-spool \(readable.lowerBound)" + (readable.count > 1 ? " to \(readable.upperBound)" : "")
+            return found.hasPrefix(SpoolFormat.magic + " ")
+                ? "\(path) says '\(found)', but this queuectl reads only \(versions): the spool was made by a newer queuectl. Use that version (or newer); nothing was changed."
+                : "\(path) says '\(found)', which is not a spool format this queuectl knows (it reads \(versions)); nothing was changed."
         case .timedOut(let what):
             return "Timed out \(what)."
         case .system(let error):

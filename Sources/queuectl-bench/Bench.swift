@@ -1,9 +1,7 @@
 // Bench: what every scenario is given — the options, the binary under test, the peers, the
 // scratch folders — and the progress lines it prints while it works.
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
 
 struct Bench {
     let options: Options
@@ -13,8 +11,7 @@ struct Bench {
 
     /// A progress line on stderr, so that stdout holds only the table.
     func progress(_ text: String) {
-        var line = "  · " + text + "\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        try? FileDescriptor.standardError.writeAll("  · " + text + "\n")
     }
 
     /// Ids `prefix-0` ... for a run's jobs.

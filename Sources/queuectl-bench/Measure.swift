@@ -1,33 +1,19 @@
 // Measure: the clock and the statistics of the benchmark. Every figure is a median over samples
 // with its spread: min–max over a few repeated runs, the interquartile range over many samples.
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
 
-/// Nanoseconds of CLOCK_MONOTONIC, the clock of every interval measured here.
-func monotonicNanoseconds() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-}
-
-/// Seconds between two readings of `monotonicNanoseconds`.
+/// Seconds between two readings of `SystemClock.monotonicNanoseconds` (CLOCK_MONOTONIC, the
+/// clock of every interval measured here).
 func seconds(from start: Int64, to end: Int64) -> Double {
     Double(end - start) / 1e9
 }
 
 /// The seconds `body` takes.
 func timed(_ body: () throws -> Void) rethrows -> Double {
-    let start = monotonicNanoseconds()
+    let start = SystemClock.monotonicNanoseconds
     try body()
-    return seconds(from: start, to: monotonicNanoseconds())
-}
-
-func sleep(milliseconds: Int) {
-    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+    return seconds(from: start, to: SystemClock.monotonicNanoseconds)
 }
 
 /// A set of samples, sorted, and the statistics read from them.

@@ -1,9 +1,8 @@
 // Peers: the programs queuectl is compared with — nq, task-spooler (`tsp`, or `ts` where it is
 // task-spooler), xargs and /bin/true — found in PATH or installed with apt-get; a missing one is reported.
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
+import TestSupport
 
 struct Peers {
     var nq: String?
@@ -21,7 +20,7 @@ struct Peers {
         if peers.nq == nil { packages.append("nq") }
         if peers.taskSpooler == nil { packages.append("task-spooler") }
         if !packages.isEmpty && install {
-            if getuid() != 0 {
+            if CurrentProcess.userID != 0 {
                 peers.problems.append("cannot install \(packages.joined(separator: " ")): not root (run 'sudo apt-get install -y \(packages.joined(separator: " "))')")
             } else if which("apt-get") == nil {
                 peers.problems.append("cannot install \(packages.joined(separator: " ")): no apt-get on this machine")
@@ -30,11 +29,11 @@ struct Peers {
                 let output = scratch.file("apt-get.log")
                 let environment = ["DEBIAN_FRONTEND": "noninteractive"]
                 let install = ["/usr/bin/env", "apt-get", "install", "-y", "-q"] + packages
-                if (try? Child.run(install, environment: environment, output: output)) == nil {
+                if (try? TestProcess.run(install, environment: environment, output: output)) == nil {
                     // An old or empty package list: refresh it once and try again.
-                    _ = try? Child.run(["/usr/bin/env", "apt-get", "update", "-q"], environment: environment, output: output)
-                    if (try? Child.run(install, environment: environment, output: output)) == nil {
-                        let tail = readText(output).map { String($0.suffix(600)) } ?? ""
+                    _ = try? TestProcess.run(["/usr/bin/env", "apt-get", "update", "-q"], environment: environment, output: output)
+                    if (try? TestProcess.run(install, environment: environment, output: output)) == nil {
+                        let tail = ProcFiles.text(output).map { String($0.suffix(600)) } ?? ""
                         peers.problems.append("apt-get install \(packages.joined(separator: " ")) failed:\n\(tail)")
                     }
                 }
@@ -54,7 +53,7 @@ struct Peers {
         if let tsp = which("tsp") { return tsp }
         guard let ts = which("ts") else { return nil }
         let output = scratch.file("ts-version.txt")
-        _ = try? Child.start([ts, "-V"], output: output).wait()
-        return readText(output)?.contains("Task Spooler") == true ? ts : nil
+        _ = try? TestProcess.launch([ts, "-V"], output: output).wait()
+        return ProcFiles.text(output)?.contains("Task Spooler") == true ? ts : nil
     }
 }

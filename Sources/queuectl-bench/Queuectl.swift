@@ -2,9 +2,8 @@
 // README's install says — and what the scenarios ask of it: batches of jobs, workers, drains.
 
 import QueueCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
+import TestSupport
 
 struct Queuectl {
     let path: String
@@ -17,10 +16,12 @@ struct Queuectl {
         let executable = CurrentProcess.executablePath
         let directory = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)])
         let path = directory + "/queuectl"
-        guard access(path, X_OK) == 0 else {
+        guard FileSystem.isExecutable(path) else {
             throw BenchError("no queuectl beside the bench in \(directory)/: build both with 'swift build -c release --static-swift-stdlib'")
         }
-        let linksSwiftRuntime = readText(path)?.contains("libswiftCore.so") ?? false
+        // The whole binary, however large (ProcFiles.text stops at 16 MiB).
+        let binary = (try? FileSystem.readFile(path, limit: 1 << 30)).map { String(decoding: $0, as: UTF8.self) }
+        let linksSwiftRuntime = binary?.contains("libswiftCore.so") ?? false
         return Queuectl(path: path, isStatic: !linksSwiftRuntime)
     }
 
@@ -31,20 +32,20 @@ struct Queuectl {
 
     /// Creates the spool's folders (every command does; `status` writes nothing else).
     func create(spool: String) throws {
-        try Child.run(command(spool, "status"))
+        try TestProcess.run(command(spool, "status"))
     }
 
     /// Writes `lines` (JSON Lines) to a file and enqueues them with one `enqueue --file`.
     func enqueue(_ lines: [String], spool: String, scratch: Scratch) throws {
         let file = scratch.file("jobs.jsonl")
         try Scratch.write(lines.joined(separator: "\n") + "\n", to: file)
-        try Child.run(command(spool, "enqueue", "--file", file), output: scratch.file("enqueue.log"))
-        unlink(file)
+        try TestProcess.run(command(spool, "enqueue", "--file", file), output: scratch.file("enqueue.log"))
+        try? FileSystem.unlink(file)
     }
 
     /// `worker start --count N` in the foreground; its log goes nowhere.
-    func startWorkers(_ count: Int, spool: String) throws -> Child {
-        try Child.start(command(spool, "worker", "start", "--count", String(count)))
+    func startWorkers(_ count: Int, spool: String) throws -> TestProcess {
+        try TestProcess.launch(command(spool, "worker", "start", "--count", String(count)))
     }
 
     /// The lines of `true` jobs with these ids.
@@ -57,9 +58,9 @@ struct Queuectl {
     /// the peak memory of the process started (the worker itself when `workers` is 1), which is
     /// stopped afterwards. `observe` sees that process and the jobs done so far.
     func timeDrain(_ ids: [String], workers: Int, spool: String, timeout: Double,
-                   observe: (Child, Int) -> Void = { _, _ in }) throws -> (seconds: Double, peakKiB: Int) {
+                   observe: (TestProcess, Int) -> Void = { _, _ in }) throws -> (seconds: Double, peakKiB: Int) {
         let paths = ids.map { spool + "/completed/" + $0 + ".json" }
-        let start = monotonicNanoseconds()
+        let start = SystemClock.monotonicNanoseconds
         let worker = try startWorkers(workers, spool: spool)
         defer { worker.stop() }
         let end = try waitForFiles(paths, timeout: timeout, watching: worker) { observe(worker, $0) }
@@ -73,9 +74,9 @@ struct Queuectl {
 /// which the last one was seen. Event-driven rather than polled, so the watcher takes no CPU
 /// from the workers it measures. Fails when `process` ends or `timeout` seconds pass.
 /// `progress` is told the count found so far.
-func waitForFiles(_ paths: [String], timeout: Double, watching process: Child,
+func waitForFiles(_ paths: [String], timeout: Double, watching process: TestProcess,
                   progress: (Int) -> Void = { _ in }) throws -> Int64 {
-    let deadline = monotonicNanoseconds() + Int64(timeout * 1e9)
+    let deadline = SystemClock.monotonicNanoseconds + Int64(timeout * 1e9)
     let first = paths.first ?? "/"
     let folder = String(first[..<(first.lastIndex(of: "/") ?? first.startIndex)])
     let inotify = try Inotify()
@@ -84,19 +85,19 @@ func waitForFiles(_ paths: [String], timeout: Double, watching process: Child,
     var found = 0
     var nextCheck: Int64 = 0
     while true {
-        while found < paths.count && exists(paths[found]) { found += 1 }
-        let now = monotonicNanoseconds()
+        while found < paths.count && FileSystem.exists(paths[found]) { found += 1 }
+        let now = SystemClock.monotonicNanoseconds
         if found == paths.count { return now }
         progress(found)
         if now > deadline {
             throw BenchError("timed out after \(Int(timeout)) s: \(found) of \(paths.count) jobs done (waiting for \(paths[found]))")
         }
-        if now > nextCheck {  // every 100 ms: a look at /proc costs more than a stat
-            if process.hasEnded {
-                throw BenchError("'\(process.argv.joined(separator: " "))' ended early (exit status \(process.wait().status)): \(found) of \(paths.count) jobs done")
+        if now > nextCheck {  // every 100 ms: a waitpid costs more than a stat
+            if let end = process.termination {
+                throw BenchError("'\(process.arguments.joined(separator: " "))' ended early (exit status \(end.shellStatus)): \(found) of \(paths.count) jobs done")
             }
             nextCheck = now + 100_000_000
         }
-        if waitForInput([inotify.descriptor], timeoutMilliseconds: 100)[0] { _ = inotify.readEvents() }
+        if Poll.waitForInput([inotify.descriptor], timeoutMilliseconds: 100)[0] { _ = inotify.readEvents() }
     }
 }

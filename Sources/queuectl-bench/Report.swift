@@ -2,9 +2,6 @@
 // (target and PASS/FAIL beside each), with the skipped comparisons and errors, and saved as JSON.
 
 import QueueCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A comparison left out because its peer is missing.
 struct Skip {

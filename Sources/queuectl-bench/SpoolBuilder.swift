@@ -2,9 +2,7 @@
 // writes (names, records and ids/ links made by QueueCore), fast enough for a million jobs.
 
 import QueueCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
 
 struct SpoolBuilder {
     let spool: String
@@ -56,27 +54,30 @@ struct SpoolBuilder {
 /// An open folder in which files are created with the *at calls.
 private final class Directory {
     let path: String
-    let fd: CInt
+    let descriptor: FileDescriptor
 
     init(_ path: String) throws {
         self.path = path
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw BenchError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        descriptor = try FileDescriptor.openDirectory(path)
     }
 
-    deinit { close(fd) }
+    deinit { descriptor.close() }
 
     func create(_ name: String, _ bytes: [UInt8]) throws {
-        let file = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard file >= 0 else { throw BenchError("cannot create \(path)/\(name): \(String(cString: strerror(errno)))") }
-        defer { close(file) }
-        let written = bytes.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw BenchError("cannot write \(path)/\(name)") }
+        do throws(SystemError) {
+            try FileDescriptor.open(name, [.writeOnly, .create, .exclusive], in: descriptor).closeAfter { file throws(SystemError) in
+                try file.writeAll(bytes)
+            }
+        } catch {
+            throw BenchError("cannot create \(path)/\(name): \(error.errno)")
+        }
     }
 
     func link(_ name: String, to target: String) throws {
-        guard symlinkat(target, fd, name) == 0 else {
-            throw BenchError("cannot link \(path)/\(name): \(String(cString: strerror(errno)))")
+        do throws(SystemError) {
+            try FileSystem.symlink(target, at: name, in: descriptor)
+        } catch {
+            throw BenchError("cannot link \(path)/\(name): \(error.errno)")
         }
     }
 }

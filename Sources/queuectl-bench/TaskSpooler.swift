@@ -1,9 +1,8 @@
 // TaskSpooler: a private task-spooler server (its own TS_SOCKET and TMPDIR) for the comparisons,
 // and a gate job that holds every slot so that a queue can be filled before the clock starts.
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
+import TestSupport
 
 final class TaskSpooler {
     let program: String
@@ -18,8 +17,8 @@ final class TaskSpooler {
         let folder = try scratch.folder("task-spooler")
         environment = ["TS_SOCKET": folder + "/socket", "TMPDIR": folder, "TS_SLOTS": String(slots)]
         gate = folder + "/gate"
-        guard mkfifo(gate, 0o600) == 0 else { throw BenchError("mkfifo \(gate): \(String(cString: strerror(errno)))") }
-        try Child.run([program, "-S", String(slots)], environment: environment)
+        try FileSystem.makeFIFO(gate)
+        try TestProcess.run([program, "-S", String(slots)], environment: environment)
     }
 
     /// The argv of `tsp -n COMMAND...` (output not stored), as the scenarios time it.
@@ -28,12 +27,12 @@ final class TaskSpooler {
     }
 
     func add(_ command: [String], slots needed: Int = 1) throws {
-        try Child.run(addArguments(command, slots: needed), environment: environment)
+        try TestProcess.run(addArguments(command, slots: needed), environment: environment)
     }
 
     /// Blocks until the last job added has ended (`tsp -w`).
     func waitForLast() throws {
-        try Child.run([program, "-w"], environment: environment)
+        try TestProcess.run([program, "-w"], environment: environment)
     }
 
     /// Adds a job that takes every slot until `openGate`: the jobs added after it wait.
@@ -43,32 +42,34 @@ final class TaskSpooler {
 
     /// Lets the gate job end (it may take a moment to have started and opened the FIFO).
     func openGate() throws {
-        let deadline = monotonicNanoseconds() + 10_000_000_000
-        while !releaseGate() {
-            guard errno == ENXIO, monotonicNanoseconds() < deadline else {
-                throw BenchError("task-spooler's gate job did not start: \(String(cString: strerror(errno)))")
+        let deadline = SystemClock.monotonicNanoseconds + 10_000_000_000
+        while true {
+            do throws(SystemError) {
+                try releaseGate()
+                return
+            } catch where error.errno == .noSuchDeviceOrAddress && SystemClock.monotonicNanoseconds < deadline {
+                SystemClock.sleep(milliseconds: 1)
+            } catch {
+                throw BenchError("task-spooler's gate job did not start: \(error.errno)")
             }
-            sleep(milliseconds: 1)
         }
     }
 
-    /// One try at waking the gate job; false (ENXIO) while it has not opened the FIFO yet.
-    private func releaseGate() -> Bool {
-        let fd = open(gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        _ = write(fd, "x\n", 2)
-        close(fd)
-        return true
+    /// One try at waking the gate job; fails with ENXIO while it has not opened the FIFO yet.
+    private func releaseGate() throws(SystemError) {
+        try FileDescriptor.open(gate, [.writeOnly, .nonBlocking]).closeAfter { file in
+            _ = try? file.writeAll("x\n")
+        }
     }
 
     /// Forgets finished jobs, so that the list stays short between runs.
     func clearFinished() {
-        _ = try? Child.run([program, "-C"], environment: environment)
+        _ = try? TestProcess.run([program, "-C"], environment: environment)
     }
 
     /// Stops the server (and a gate job left waiting); queued clients end with it.
     func shutdown() {
-        _ = releaseGate()
-        _ = try? Child.run([program, "-K"], environment: environment)
+        try? releaseGate()
+        _ = try? TestProcess.run([program, "-K"], environment: environment)
     }
 }

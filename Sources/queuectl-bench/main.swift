@@ -2,18 +2,16 @@
 // nq, task-spooler and xargs on temporary spools, prints the table of targets and writes JSON.
 
 import QueueCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
+import TestSupport
 
 /// The 1-minute load average: above ~0.5 on this 2-core machine, figures are noisy.
 func loadAverage() -> Double {
-    Double(readText("/proc/loadavg")?.split(separator: " ").first ?? "") ?? -1
+    Double(ProcFiles.text("/proc/loadavg")?.split(separator: " ").first ?? "") ?? -1
 }
 
 func printError(_ text: String) {
-    var line = text + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    try? FileDescriptor.standardError.writeAll(text + "\n")
 }
 
 let options: Options
@@ -21,11 +19,11 @@ do {
     options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
 } catch {
     printError("\(error)")
-    exit(2)
+    CurrentProcess.exit(2)
 }
 if options.showHelp {
     print(Options.usage)
-    exit(0)
+    CurrentProcess.exit(0)
 }
 
 let queuectl: Queuectl
@@ -35,7 +33,7 @@ do {
     scratch = try Scratch(parent: options.parent)
 } catch {
     printError("queuectl-bench: \(error)")
-    exit(2)
+    CurrentProcess.exit(2)
 }
 if !queuectl.isStatic {
     printError("!!! \(queuectl.path) loads the Swift runtime dynamically: build it as the README says, with --static-swift-stdlib; every command start is ~2 ms slower")
@@ -43,7 +41,7 @@ if !queuectl.isStatic {
 let peers = Peers.find(install: options.install, scratch: scratch) { printError("  · " + $0) }
 for problem in peers.problems { printError("!!! \(problem): its comparisons are SKIPPED") }
 
-let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+let cores = CurrentProcess.onlineProcessorCount
 let loadBefore = loadAverage()
 printError("queuectl-bench: \(queuectl.path) on \(cores) cores, load average \(fixed(loadBefore, 2)), spools in \(scratch.root)")
 if loadBefore > 0.5 { printError("!!! the machine is busy (load \(fixed(loadBefore, 2))): expect noisy figures") }
@@ -54,7 +52,7 @@ let scenarios: [(name: String, run: (Results) throws -> Void)] = [
     ("drain", bench.drain), ("enqueue", bench.enqueueCall), ("batch", bench.batchEnqueue),
     ("latency", bench.latency), ("scale", bench.scale), ("memory", bench.memory),
 ]
-let started = monotonicNanoseconds()
+let started = SystemClock.monotonicNanoseconds
 for (name, run) in scenarios where options.only.contains(name) {
     do {
         try run(results)
@@ -65,7 +63,7 @@ for (name, run) in scenarios where options.only.contains(name) {
 }
 scratch.removeAll()
 let loadAfter = loadAverage()
-let elapsed = seconds(from: started, to: monotonicNanoseconds())
+let elapsed = seconds(from: started, to: SystemClock.monotonicNanoseconds)
 
 print("queuectl-bench\(options.quick ? " --quick" : ""): \(cores) cores, load average \(fixed(loadBefore, 2)) before, \(fixed(loadAfter, 2)) after; \(format(elapsed, .seconds))")
 print(results.table())
@@ -80,11 +78,11 @@ context["load_average_after"] = .number(JSONNumber(loadAfter))
 context["seconds"] = .number(JSONNumber(elapsed))
 context["queuectl"] = .object(["path": .string(queuectl.path), "static_swift_stdlib": .bool(queuectl.isStatic)])
 do {
-    if let slash = options.jsonPath.lastIndex(of: "/") { try Scratch.makeDirectory(String(options.jsonPath[..<slash])) }
+    if let slash = options.jsonPath.lastIndex(of: "/") { try FileSystem.makeDirectory(String(options.jsonPath[..<slash])) }
     try Scratch.write(results.json(context: context), to: options.jsonPath)
     printError("figures written to \(options.jsonPath)")
 } catch {
     printError("!!! \(error)")
-    exit(1)
+    CurrentProcess.exit(1)
 }
-exit(results.errors.isEmpty ? 0 : 1)
+CurrentProcess.exit(results.errors.isEmpty ? 0 : 1)

@@ -2,10 +2,7 @@
 // Everything about the queue itself lives in QueueCore.
 
 import QueueCore
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
 
 Signals.ignoreBrokenPipe()
 let width = terminalWidth()
@@ -17,16 +14,16 @@ do {
     case .version:
         Console.out(queuectlVersion)
     case .run(let command):
-        exit(try Commands.run(command))
+        CurrentProcess.exit(try Commands.run(command).rawValue)
     }
 } catch let error as UsageError {
     Console.error(error.render(root: queuectlCommands))
-    exit(2)
+    CurrentProcess.exit(ExitCode.usage.rawValue)
 } catch let error as QueueError {
     Console.error("Error: " + error.description.replacing("\n", with: "\n       "))
-    exit(error.exitCode)
+    CurrentProcess.exit(ExitCode(error).rawValue)
 } catch {
     Console.error("Error: \(error)")
-    exit(1)
+    CurrentProcess.exit(ExitCode.failure.rawValue)
 }
-exit(0)
+CurrentProcess.exit(ExitCode.success.rawValue)

@@ -3,6 +3,7 @@
 // When Chromium, chromedriver or Selenium is missing, the test says so loudly and is skipped.
 
 import Foundation
+import QueueSystem
 import Testing
 
 #if canImport(Glibc)
@@ -39,14 +40,7 @@ enum BrowserSetup {
 
     private static func pythonHasSelenium() -> Bool {
         guard let python else { return false }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import selenium"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        return runQuietly(python, ["-c", "import selenium"]) == 0
     }
 }
 
@@ -61,7 +55,7 @@ enum BrowserSetup {
         let screenshot = packageRoot + "/.build/dashboard-browser-test.png"
         let countsJSON = String(decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
         let script = packageRoot + "/Tests/DashboardTests/browser/check_dashboard.py"
-        let (process, output, errors) = try spool.launch(BrowserSetup.python!, [
+        let process = try spool.start(BrowserSetup.python!, [
             script, "--url", dashboard.origin + "/", "--counts", countsJSON,
             "--hostile-id", "hostile", "--hostile-command", hostileCommand,
             "--hostile-output", "<img src=x onerror=alert(1)><script>window.pwned=1</script>", "--retry-id", "broken",
@@ -69,8 +63,8 @@ enum BrowserSetup {
             "--chromium", BrowserSetup.chromium!, "--chromedriver", BrowserSetup.chromedriver!,
         ])
         try await waitUntil(timeout: 180, "the browser checks finish") { !process.isRunning }
-        let printed = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
-        #expect(process.terminationStatus == 0, "browser checks failed:\n\(printed)")
+        let printed = process.output
+        #expect(process.exitStatus == 0, "browser checks failed:\n\(printed)")
         #expect(printed.contains("browser checks passed"), "\(printed)")
 
         // What the browser did, seen by the real binary.

@@ -3,6 +3,7 @@
 // (nothing changes), 404 and 409, and the Prometheus text format line by line.
 
 import Foundation
+import QueueSystem
 import Testing
 
 #if canImport(Glibc)

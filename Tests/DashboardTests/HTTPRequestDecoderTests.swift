@@ -2,6 +2,7 @@
 // empty line, the limits and their status codes, bodies by Content-Length, percent-decoding,
 // and the same result whether the bytes come at once or one at a time.
 
+import QueueSystem
 import Testing
 @testable import Dashboard
 

@@ -4,6 +4,7 @@
 
 import Foundation
 import QueueCore
+import QueueSystem
 import Testing
 
 #if canImport(Glibc)

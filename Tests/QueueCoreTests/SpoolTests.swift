@@ -2,6 +2,7 @@
 
 import Testing
 @testable import QueueCore
+import QueueSystem
 #if canImport(Glibc)
 import Glibc
 #endif

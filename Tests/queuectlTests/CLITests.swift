@@ -152,8 +152,8 @@ import Glibc
         #expect(script.stdout.contains("enqueue"), "\(script)")
         let file = spool.scratchPath("queuectl.bash")
         try script.stdout.write(toFile: file, atomically: true, encoding: .utf8)
-        let check = try await runTool("/bin/bash", ["-n", file])
-        #expect(check.status == 0, "bash -n rejects the script: \(check.stderr)")
+        let check = try await runProgram("/bin/bash", ["-n", file])
+        #expect(check.status == 0, "bash -n rejects the script: \(check.output)")
     }
 
     @Test func zshAndFishCompletionsAreScriptsForTheirShells() async throws {
@@ -171,30 +171,11 @@ import Glibc
             else { continue }
             let file = spool.scratchPath("queuectl." + shell)
             try text.write(toFile: file, atomically: true, encoding: .utf8)
-            let check = try await runTool(binary, ["-n", file])
-            #expect(check.status == 0, "\(shell) -n rejects the script: \(check.stderr)")
+            let check = try await runProgram(binary, ["-n", file])
+            #expect(check.status == 0, "\(shell) -n rejects the script: \(check.output)")
         }
         let unknown = try await spool.run(["completion", "tcsh"])
         #expect(unknown.status == 2, "\(unknown)")
         #expect(unknown.stdout.isEmpty)
     }
-}
-
-/// Runs a tool other than queuectl (a shell's syntax check) and returns its outcome.
-func runTool(_ executable: String, _ arguments: [String]) async throws -> Outcome {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let errorPath = NSTemporaryDirectory() + "/queuectl-tool-\(UUID().uuidString).err"
-    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: errorPath) }
-    let errorHandle = try #require(FileHandle(forWritingAtPath: errorPath))
-    process.standardError = errorHandle
-    process.standardOutput = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    try? errorHandle.close()
-    try await waitUntil(timeout: 30, "\(executable) \(arguments.joined(separator: " ")) exits") { !process.isRunning }
-    return Outcome(arguments: [executable] + arguments, status: process.terminationStatus,
-                   stdout: "", stderr: readSmallFile(errorPath) ?? "")
 }

@@ -14,7 +14,7 @@ func dropJob(_ spool: TestSpool, name: String, contents: String) throws {
     let temporary = spool.path + "/tmp/.drop-" + UUID().uuidString
     try Data(contents.utf8).write(to: URL(fileURLWithPath: temporary))
     guard rename(temporary, spool.path + "/pending/" + name) == 0 else {
-        throw HarnessFailure(description: "rename into pending/\(name): errno \(errno)")
+        throw HarnessFailure("rename into pending/\(name): errno \(errno)")
     }
 }
 
@@ -24,7 +24,7 @@ func age(_ path: String, by seconds: Double) throws {
     let time = timespec(tv_sec: Int(past.timeIntervalSince1970), tv_nsec: 0)
     var times = [time, time]
     guard utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW) == 0 else {
-        throw HarnessFailure(description: "utimensat \(path): errno \(errno)")
+        throw HarnessFailure("utimensat \(path): errno \(errno)")
     }
 }
 
@@ -96,7 +96,7 @@ func quarantined(_ spool: TestSpool) -> [String] {
         }
         #expect(spool.names("pending").isEmpty, "left in pending/: \(spool.names("pending"))")
         for name in quarantined(spool) {
-            let reason = readSmallFile(spool.path + "/quarantine/" + name + ".reason") ?? ""
+            let reason = ProcFiles.text(spool.path + "/quarantine/" + name + ".reason") ?? ""
             #expect(!reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(name) has no reason file")
         }
         #expect(!FileManager.default.fileExists(atPath: symlinkMarker), "the symlinked job must never run")

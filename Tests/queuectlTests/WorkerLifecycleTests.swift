@@ -20,7 +20,7 @@ private func blockingCommand(_ spool: TestSpool, name: String = "job") -> String
 private func startedJobPid(_ spool: TestSpool, name: String = "job") async throws -> Int32 {
     var pid: Int32?
     try await waitUntil("the job \(name) has started") {
-        pid = Int32((readSmallFile(spool.scratchPath(name + ".started")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+        pid = Int32((ProcFiles.text(spool.scratchPath(name + ".started")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
         return pid != nil
     }
     return pid!
@@ -41,7 +41,7 @@ private func startedJobPid(_ spool: TestSpool, name: String = "job") async throw
         // The job keeps running and the worker waits for it; it claims nothing new.
         #expect(try await spool.q("enqueue", "--command", "true", "--id", "after-stop").status == 0)
         #expect(worker.isRunning, "the worker must not exit while its job runs")
-        #expect(isProcessAlive(jobPid), "a graceful stop must not kill the job")
+        #expect(ProcFiles.isAlive(jobPid), "a graceful stop must not kill the job")
         #expect(spool.state(of: "graceful") == "processing")
 
         #expect(FileManager.default.createFile(atPath: spool.scratchPath("job.release"), contents: nil))
@@ -88,7 +88,7 @@ private func startedJobPid(_ spool: TestSpool, name: String = "job") async throw
         let stop = try await spool.q("worker", "stop", "--now")
         #expect(stop.status == 0, "\(stop)")
         #expect(try await worker.waitForExit() == 0, "\(worker.output)")
-        #expect(!isProcessAlive(jobPid), "a forced stop must kill the job")
+        #expect(!ProcFiles.isAlive(jobPid), "a forced stop must kill the job")
         #expect(spool.state(of: "forced") == "pending")
         let record = try #require(spool.record(of: "forced"))
         #expect(int(record, "attempts") == 0, "a forced stop must not charge an attempt: \(record)")
@@ -106,10 +106,10 @@ private func startedJobPid(_ spool: TestSpool, name: String = "job") async throw
         try await waitUntil("the worker reports that it is stopping:\n\(worker.output)") {
             worker.output.contains("stopping")
         }
-        #expect(isProcessAlive(jobPid))
+        #expect(ProcFiles.isAlive(jobPid))
         worker.signal(SIGTERM)
         #expect(try await worker.waitForExit() == 0, "\(worker.output)")
-        #expect(!isProcessAlive(jobPid), "the second SIGTERM must kill the job")
+        #expect(!ProcFiles.isAlive(jobPid), "the second SIGTERM must kill the job")
         #expect(spool.state(of: "twice") == "pending")
         #expect(int(try #require(spool.record(of: "twice")), "attempts") == 0)
     }
@@ -125,13 +125,13 @@ private func startedJobPid(_ spool: TestSpool, name: String = "job") async throw
         let workers = try #require(status["workers"] as? [[String: Any]])
         #expect(workers.count == 2, "\(workers)")
         let pids = workers.compactMap { int($0, "pid") }.map(Int32.init)
-        #expect(pids.count == 2 && pids.allSatisfy(isProcessAlive), "\(workers)")
+        #expect(pids.count == 2 && pids.allSatisfy(ProcFiles.isAlive), "\(workers)")
 
         let stop = try await spool.q("worker", "stop")
         #expect(stop.status == 0, "\(stop)")
         #expect(stop.stdout.contains("2"), "\(stop)")
         // `worker stop` waits until they have exited.
-        #expect(pids.allSatisfy { !isProcessAlive($0) }, "worker stop returned before the workers exited")
+        #expect(pids.allSatisfy { !ProcFiles.isAlive($0) }, "worker stop returned before the workers exited")
         #expect(try await pool.waitForExit() == 0, "\(pool.output)")
         let after = try jsonObject(try await spool.q("status", "--json").stdout)
         #expect((after["workers"] as? [Any])?.isEmpty == true, "\(after)")

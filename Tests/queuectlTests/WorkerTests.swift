@@ -158,9 +158,9 @@ func attemptStarts(_ log: String) -> [Timestamp] {
         let worker = try spool.startWorker()
         let dead = try await spool.waitForState("slow", "dead")
         #expect((dead["last_error"] as? String)?.contains("timed out") == true, "\(dead)")
-        let text = try #require(readSmallFile(spool.scratchPath("sleep.pid")))
+        let text = try #require(ProcFiles.text(spool.scratchPath("sleep.pid")))
         let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-        try await waitUntil(timeout: 3, "the job's background sleep (pid \(pid)) is gone") { !isProcessAlive(pid) }
+        try await waitUntil(timeout: 3, "the job's background sleep (pid \(pid)) is gone") { !ProcFiles.isAlive(pid) }
         worker.signal(SIGTERM)
         #expect(try await worker.waitForExit() == 0)
     }
@@ -175,9 +175,9 @@ func attemptStarts(_ log: String) -> [Timestamp] {
         let worker = try spool.startWorker()
         let dead = try await spool.waitForState("stubborn", "dead")
         #expect((dead["last_error"] as? String)?.contains("timed out") == true, "\(dead)")
-        let pid = try #require(Int32((readSmallFile(spool.scratchPath("stubborn.pid")) ?? "")
+        let pid = try #require(Int32((ProcFiles.text(spool.scratchPath("stubborn.pid")) ?? "")
             .trimmingCharacters(in: .whitespacesAndNewlines)))
-        try await waitUntil(timeout: 3, "the stubborn sleep (pid \(pid)) is gone") { !isProcessAlive(pid) }
+        try await waitUntil(timeout: 3, "the stubborn sleep (pid \(pid)) is gone") { !ProcFiles.isAlive(pid) }
         worker.signal(SIGTERM)
         #expect(try await worker.waitForExit() == 0)
     }
@@ -284,10 +284,10 @@ func attemptStarts(_ log: String) -> [Timestamp] {
         let worker = try spool.startWorker()
         var pid: Int32 = 0
         try await waitUntil("the job has exec'ed sleep") {
-            guard let text = readSmallFile(spool.scratchPath("fd-job.pid")),
+            guard let text = ProcFiles.text(spool.scratchPath("fd-job.pid")),
                   let found = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
             pid = found
-            return (readSmallFile("/proc/\(found)/cmdline") ?? "").hasPrefix("sleep")
+            return (ProcFiles.text("/proc/\(found)/cmdline") ?? "").hasPrefix("sleep")
         }
         let descriptors = (try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))
             .sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }

@@ -3,6 +3,7 @@
 // closes (so the response is not lost to a reset). Each phase has a deadline; nothing here blocks.
 
 import QueueCore
+import QueueSystem
 
 /// One accepted connection and where it is in its single request/response exchange.
 struct HTTPConnection {

@@ -4,6 +4,7 @@
 // deadline, the number open is bounded, and a handler's error becomes a 500, never a crash.
 
 import QueueCore
+import QueueSystem
 
 /// Answers one request. A thrown error becomes a 500 whose body names it.
 public typealias HTTPHandler = @Sendable (HTTPRequest) throws -> HTTPResponse
@@ -39,7 +40,7 @@ public struct HTTPServer: Sendable {
             listener.close()
         }
         while true {
-            var now = CurrentProcess.monotonicMicroseconds
+            var now = SystemClock.monotonicMicroseconds
             let isAccepting = now >= acceptPausedUntil
             var entries: [(descriptor: FileDescriptor, events: PollEvents)] = [(stop, .readable)]
             if isAccepting { entries.append((listener.descriptor, .readable)) }
@@ -49,7 +50,7 @@ public struct HTTPServer: Sendable {
             let timeout = Int(max(0, min(wake - now, 1_000_000)) / 1000) + 1
             let ready = try Poll.wait(entries, timeoutMilliseconds: timeout)
             if !ready[0].isEmpty { return }
-            now = CurrentProcess.monotonicMicroseconds
+            now = SystemClock.monotonicMicroseconds
 
             let offset = isAccepting ? 2 : 1
             for index in connections.indices where !ready[index + offset].isEmpty {

@@ -4,6 +4,7 @@
 // dashboard's own page: its Origin (or, without one, its Referer) must be http://<the Host header>.
 
 import QueueCore
+import QueueSystem
 
 /// The Host and Origin checks that keep other web pages from reading or changing the queue.
 struct OriginPolicy: Sendable {

@@ -2,13 +2,7 @@
 // Guarantees: `iso8601` is `2026-11-22T15:30:12.250Z` (UTC, always milliseconds); `compact` is
 // `20261122T153012.250Z`, fixed width, so names sort in time order for years 0000–9999.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import QueueSystem
 
 /// An instant in time: whole microseconds since 1970-01-01T00:00:00Z (no time zone, no
 /// leap seconds, like `CLOCK_REALTIME`). Parsing lives in `TimestampParsing.swift`.
@@ -28,9 +22,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The current time from the system's real-time clock.
     public static func now() -> Timestamp {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Timestamp(microseconds: Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1_000)
+        Timestamp(microseconds: SystemClock.realtimeMicroseconds)
     }
 
     /// Seconds since the epoch, with microsecond precision.
@@ -133,4 +125,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         text.append(UInt8(ascii: "Z"))
         return String(decoding: text, as: UTF8.self)
     }
+}
+
+extension FileStatus {
+    /// When the file's data last changed.
+    public var modified: Timestamp { Timestamp(microseconds: modifiedMicroseconds) }
+    /// When the file's data or metadata (a rename, a link) last changed.
+    public var changed: Timestamp { Timestamp(microseconds: changedMicroseconds) }
 }

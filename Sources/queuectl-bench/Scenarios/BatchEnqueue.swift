@@ -2,9 +2,8 @@
 // file per job — the same number of small files written and renamed by the bench, with no fsync.
 
 import QueueCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
+import TestSupport
 
 extension Bench {
     func batchEnqueue(_ results: Results) throws {
@@ -24,7 +23,7 @@ extension Bench {
                         try queuectl.create(spool: folder)
                         settle()
                         let errors = scratch.file("enqueue-errors.log")
-                        queuectlTimes.append(try timed { try Child.run(queuectl.command(folder, "enqueue", "--file", input), errors: errors) })
+                        queuectlTimes.append(try timed { try TestProcess.run(queuectl.command(folder, "enqueue", "--file", input), errors: errors) })
                     } else {
                         settle()
                         floorTimes.append(try timed { try floor.write(in: folder) })
@@ -32,7 +31,7 @@ extension Bench {
                     scratch.remove(folder)
                 }
             }
-            unlink(input)
+            try? FileSystem.unlink(input)
             let floorSummary = Summary(floorTimes)
             let queuectlSummary = Summary(queuectlTimes)
             results.add(Figure.median(section, "write + rename \(grouped(size)) files, no fsync (the floor)", .seconds, floorSummary)
@@ -45,8 +44,8 @@ extension Bench {
 
     /// Flushes what earlier steps left dirty, so that a timed run does not pay for it.
     func settle() {
-        sync()
-        sleep(milliseconds: 100)
+        FileSystem.syncAll()
+        SystemClock.sleep(milliseconds: 100)
     }
 }
 
@@ -69,22 +68,21 @@ private struct FileFloor {
     }
 
     func write(in folder: String) throws {
-        try Scratch.makeDirectory(folder + "/tmp")
-        try Scratch.makeDirectory(folder + "/pending")
-        let tmp = open(folder + "/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        let pending = open(folder + "/pending", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer {
-            close(tmp)
-            close(pending)
-        }
-        for name in names {
-            let file = openat(tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard file >= 0 else { throw BenchError("floor: cannot create \(name): \(String(cString: strerror(errno)))") }
-            let written = record.withUnsafeBytes { Glibc.write(file, $0.baseAddress, $0.count) }
-            close(file)
-            guard written == record.count, renameat(tmp, name, pending, name) == 0 else {
-                throw BenchError("floor: cannot write or rename \(name): \(String(cString: strerror(errno)))")
+        try FileSystem.makeDirectory(folder + "/tmp")
+        try FileSystem.makeDirectory(folder + "/pending")
+        let tmp = try FileDescriptor.openDirectory(folder + "/tmp")
+        defer { tmp.close() }
+        let pending = try FileDescriptor.openDirectory(folder + "/pending")
+        defer { pending.close() }
+        do throws(SystemError) {
+            for name in names {
+                try FileDescriptor.open(name, [.writeOnly, .create, .exclusive], in: tmp).closeAfter { file throws(SystemError) in
+                    try file.writeAll(record)
+                }
+                try FileSystem.rename(name, in: tmp, to: name, in: pending)
             }
+        } catch {
+            throw BenchError("floor: \(error)")
         }
     }
 }

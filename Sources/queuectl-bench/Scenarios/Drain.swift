@@ -1,6 +1,8 @@
 // Scenario 1, drain: N `true` jobs from the start of the workers to the last completion — queuectl
 // with 1, 2 and 4 workers against xargs -P (the physical limit) and task-spooler with 2 slots.
 
+import TestSupport
+
 extension Bench {
     func drain(_ results: Results) throws {
         let count = options.drainJobs
@@ -18,7 +20,7 @@ extension Bench {
             for workers in [1, 2, 4] {
                 if let xargs = peers.xargs {
                     times["xargs -P\(workers)", default: []].append(try timed {
-                        try Child.run([xargs, "-P", String(workers), "-I{}", peers.shell, "-c", "true"], input: input)
+                        try TestProcess.run([xargs, "-P", String(workers), "-I{}", peers.shell, "-c", "true"], input: input)
                     })
                 }
                 let label = "queuectl, \(workers) worker\(workers == 1 ? "" : "s")"
@@ -55,7 +57,7 @@ extension Bench {
     private func timeQueuectl(_ count: Int, workers: Int, durable: Bool) throws -> Double {
         let spool = try scratch.folder("drain")
         defer { scratch.remove(spool) }
-        if !durable { try Child.run(queuectl.command(spool, "config", "set", "fsync", "false")) }
+        if !durable { try TestProcess.run(queuectl.command(spool, "config", "set", "fsync", "false")) }
         let ids = Bench.ids("d", count)
         try queuectl.enqueue(Queuectl.trueJobs(ids), spool: spool, scratch: scratch)
         return try queuectl.timeDrain(ids, workers: workers, spool: spool, timeout: 60 + Double(count) * 0.05).seconds

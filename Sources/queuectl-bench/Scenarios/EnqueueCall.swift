@@ -1,6 +1,8 @@
 // Scenario 2, one enqueue call, process start included: `queuectl enqueue` (durable) against
 // `nq -q true`, `tsp -n true` and `/bin/true`, all started by posix_spawn and taken in turns.
 
+import TestSupport
+
 extension Bench {
     func enqueueCall(_ results: Results) throws {
         let section = "2. One enqueue call, process start included (\(options.callSamples) samples each)"
@@ -31,9 +33,9 @@ extension Bench {
             for turn in 0..<contenders.count {
                 let index = (sample + turn) % contenders.count
                 let (label, argv, environment) = contenders[index]
-                var exit = Exit(waitStatus: 0)
-                times[index].append(try timed { exit = try Child.start(argv, environment: environment).wait() })
-                if exit.status != 0 { throw BenchError("'\(label)' exited with status \(exit.status)") }
+                var status: Int32 = 0
+                times[index].append(try timed { status = try TestProcess.launch(argv, environment: environment).wait().shellStatus })
+                if status != 0 { throw BenchError("'\(label)' exited with status \(status)") }
             }
         }
         let summaries = Dictionary(uniqueKeysWithValues: zip(contenders.map(\.label), times.map(Summary.init)))

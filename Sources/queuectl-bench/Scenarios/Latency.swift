@@ -2,9 +2,8 @@
 // task-spooler and nq), and inside the worker: the job file's arrival in pending/ → the same.
 
 import QueueCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
+import TestSupport
 
 extension Bench {
     /// Every start is seen through a FIFO the command writes to. The worker's own share is the
@@ -25,15 +24,15 @@ extension Bench {
 
         /// Times one start: `begin` starts it (returns the child to wait for, if any), the job
         /// signals `token`, `end` waits until it is over so the next sample finds everything idle.
-        func sample(_ token: String, begin: () throws -> Child?, end: () throws -> Void) throws -> Double {
-            let start = monotonicNanoseconds()
+        func sample(_ token: String, begin: () throws -> TestProcess?, end: () throws -> Void) throws -> Double {
+            let start = SystemClock.monotonicNanoseconds
             let child = try begin()
             let started = try signal.wait(for: token, timeout: 10)
-            if let child, case let exit = child.wait(), exit.status != 0 {
-                throw BenchError("'\(child.argv.joined(separator: " "))' exited with status \(exit.status)")
+            if let child, case let status = child.wait().shellStatus, status != 0 {
+                throw BenchError("'\(child.arguments.joined(separator: " "))' exited with status \(status)")
             }
             try end()
-            sleep(milliseconds: 5)
+            SystemClock.sleep(milliseconds: 5)
             return seconds(from: start, to: started)
         }
         func completed(_ id: String) throws {
@@ -46,13 +45,13 @@ extension Bench {
         for index in 0..<samples {
             let id = "q-\(index)"
             enqueueTimes.append(try sample(id, begin: {
-                try Child.start(queuectl.command(spool, "enqueue", "--id", id, "--command", signal.command(id)))
+                try TestProcess.launch(queuectl.command(spool, "enqueue", "--id", id, "--command", signal.command(id)))
             }, end: { try completed(id) }))
 
             let drop = try JobDrop(spool: spool, id: "i-\(index)", command: signal.command("i-\(index)"))
             let inside = try sample(drop.id, begin: { try drop.publish(); return nil }, end: { try completed(drop.id) })
             let shell = try sample("s-\(index)", begin: {
-                try Child.start([peers.shell, "-c", signal.command("s-\(index)")])
+                try TestProcess.launch([peers.shell, "-c", signal.command("s-\(index)")])
             }, end: {})
             insideTimes.append(inside)
             shellTimes.append(shell)
@@ -61,14 +60,14 @@ extension Bench {
             if let taskSpooler {
                 let token = "t-\(index)"
                 spoolerTimes.append(try sample(token, begin: {
-                    try Child.start(taskSpooler.addArguments([peers.shell, "-c", signal.command(token)]), environment: taskSpooler.environment)
+                    try TestProcess.launch(taskSpooler.addArguments([peers.shell, "-c", signal.command(token)]), environment: taskSpooler.environment)
                 }, end: { try taskSpooler.waitForLast() }))
             }
             if let nq = peers.nq {
                 let token = "n-\(index)"
                 nqTimes.append(try sample(token, begin: {
-                    try Child.start([nq, "-q", peers.shell, "-c", signal.command(token)], environment: ["NQDIR": nqFolder])
-                }, end: { sleep(milliseconds: 5) }))
+                    try TestProcess.launch([nq, "-q", peers.shell, "-c", signal.command(token)], environment: ["NQDIR": nqFolder])
+                }, end: { SystemClock.sleep(milliseconds: 5) }))
             }
         }
 
@@ -112,14 +111,12 @@ private struct JobDrop {
         let name = FileName.pending(id: jobID, priority: 0, due: now, age: now)
         temporary = spool + "/tmp/bench-" + id
         target = spool + "/pending/" + name.text
-        guard symlink("../pending/" + name.text, spool + "/ids/" + id) == 0 else {
-            throw BenchError("cannot reserve id \(id): \(String(cString: strerror(errno)))")
-        }
+        try FileSystem.symlink("../pending/" + name.text, at: spool + "/ids/" + id)
         try Scratch.write(String(decoding: JobRecord(id: jobID, command: command, maxRetries: 0, now: now).fileBytes, as: UTF8.self),
                           to: temporary)
     }
 
     func publish() throws {
-        guard rename(temporary, target) == 0 else { throw BenchError("cannot publish \(target): \(String(cString: strerror(errno)))") }
+        try FileSystem.rename(temporary, to: target)
     }
 }

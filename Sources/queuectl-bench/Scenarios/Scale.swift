@@ -1,6 +1,8 @@
 // Scenario 5, scale: `status`, `list` and `show` with 1,000 to 1,000,000 jobs in the spool, and
 // one worker's drain rate beside 100,000 completed and 100,000 pending jobs against an empty spool.
 
+import TestSupport
+
 extension Bench {
     func scale(_ results: Results) throws {
         let spool = try scratch.folder("scale")
@@ -54,7 +56,7 @@ extension Bench {
         var times = [[Double]](repeating: [], count: commands.count)
         for run in 0...options.repeats {
             for (index, command) in commands.enumerated() {
-                let time = try timed { try Child.run(command.argv, errors: errors) }
+                let time = try timed { try TestProcess.run(command.argv, errors: errors) }
                 if run > 0 { times[index].append(time) }
             }
         }

@@ -21,6 +21,8 @@ struct CommandSpec: Sendable {
     var subcommands: [CommandSpec] = []
     /// Command lines shown, unwrapped, in an EXAMPLES section at the end of the help.
     var examples: [String] = []
+    /// What running this command does; nil for a command that only groups subcommands.
+    var action: CommandAction? = nil
 
     /// The name of the root's subcommand that shows help: `queuectl help worker start`.
     static let helpCommandName = "help"

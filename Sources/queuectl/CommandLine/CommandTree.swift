@@ -27,7 +27,7 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(
                     long: "interval", valueName: "seconds", help: "The seconds between two updates with --watch.",
                     defaultValue: "2"),
-            ]),
+            ], action: .withSpool(StatusCommand.run)),
         CommandSpec(
             name: "list",
             abstract: "List jobs.",
@@ -38,17 +38,17 @@ let queuectlCommands = CommandSpec(
                     allowedValues: ["pending", "processing", "failed", "completed", "dead"]),
                 limitOption,
                 jsonFlag("Print a JSON array of job records."),
-            ]),
+            ], action: .withSpool { try ListCommand.list($0, spool: $1, state: nil) }),
         CommandSpec(
             name: "show",
             abstract: "Show a job, with its last error and output.",
             arguments: [jobID],
-            options: [jsonFlag("Print the job record.")]),
+            options: [jsonFlag("Print the job record.")], action: .withSpool(ListCommand.show)),
         CommandSpec(
             name: "logs",
             abstract: "Print the captured output of a job.",
             arguments: [jobID],
-            options: [OptionSpec(long: "follow", short: "f", help: "Keep printing new output until the job ends.")]),
+            options: [OptionSpec(long: "follow", short: "f", help: "Keep printing new output until the job ends.")], action: .withSpool(ListCommand.logs)),
         CommandSpec(
             name: "wait",
             abstract: "Wait until jobs have finished.",
@@ -60,7 +60,7 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(long: "all", help: "Wait for every job in the queue."),
                 OptionSpec(long: "timeout", valueName: "seconds", help: "Give up after this many seconds."),
                 OptionSpec(long: "quiet", help: "Print nothing; only the exit status tells."),
-            ]),
+            ], action: .withSpool(WaitCommand.run)),
         CommandSpec(
             name: "dlq",
             abstract: "List and retry the jobs in the dead letter queue.",
@@ -68,14 +68,14 @@ let queuectlCommands = CommandSpec(
                 CommandSpec(
                     name: "list",
                     abstract: "List dead jobs.",
-                    options: [jsonFlag("Print a JSON array of job records."), limitOption]),
+                    options: [jsonFlag("Print a JSON array of job records."), limitOption], action: .withSpool { try ListCommand.list($0, spool: $1, state: .dead) }),
                 CommandSpec(
                     name: "retry",
                     abstract: "Move dead jobs back to the queue, with their attempts reset to 0.",
                     arguments: [
                         ArgumentSpec(name: "id", help: "The ids of the jobs to retry.", isOptional: true, isRepeating: true),
                     ],
-                    options: [OptionSpec(long: "all", help: "Retry every dead job.")]),
+                    options: [OptionSpec(long: "all", help: "Retry every dead job.")], action: .withSpool(AdminCommand.retry)),
             ]),
         configCommand,
         CommandSpec(
@@ -84,7 +84,7 @@ let queuectlCommands = CommandSpec(
             discussion: """
                 Every worker does this as it runs; run it by hand when no worker is running. \
                 The lost run counts as a failed attempt.
-                """),
+                """, action: .withSpool(AdminCommand.reap)),
         CommandSpec(
             name: "purge",
             abstract: "Delete finished jobs.",
@@ -95,7 +95,7 @@ let queuectlCommands = CommandSpec(
                 OptionSpec(
                     long: "older-than", valueName: "duration",
                     help: "Only jobs that finished longer ago than this, such as 7d, 12h or 30m."),
-            ]),
+            ], action: .withSpool(AdminCommand.purge)),
         CommandSpec(
             name: "quarantine",
             abstract: "List and requeue files set aside as bad jobs.",
@@ -103,11 +103,11 @@ let queuectlCommands = CommandSpec(
                 CommandSpec(
                     name: "list",
                     abstract: "List the files set aside, with the reason for each.",
-                    options: [jsonFlag("Print a JSON array.")]),
+                    options: [jsonFlag("Print a JSON array.")], action: .withSpool(AdminCommand.quarantineList)),
                 CommandSpec(
                     name: "requeue",
                     abstract: "Move a file back to pending/ to be read again.",
-                    arguments: [ArgumentSpec(name: "name", help: "The file's name, as 'quarantine list' shows it.")]),
+                    arguments: [ArgumentSpec(name: "name", help: "The file's name, as 'quarantine list' shows it.")], action: .withSpool(AdminCommand.quarantineRequeue)),
             ]),
         CommandSpec(
             name: "doctor",
@@ -115,24 +115,24 @@ let queuectlCommands = CommandSpec(
             options: [
                 OptionSpec(long: "fix", help: "Repair what can be repaired, and tell what was done."),
                 jsonFlag("Print the findings as JSON."),
-            ]),
+            ], action: .withSpool(DoctorCommand.run)),
         CommandSpec(
             name: "cancel",
             abstract: "Cancel jobs: pending and failed ones go to the DLQ, running ones are stopped.",
             discussion: "A pending or failed job moves to dead/ with last_error \"cancelled\"; 'queuectl dlq retry' brings it back. A running job's process group gets SIGTERM, then SIGKILL after stop_grace_sec, and the job goes to dead/ the same way, never retried. Exits 1 for an unknown id or a job that already finished.",
-            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to cancel.", isRepeating: true)]),
-        CommandSpec(name: "pause", abstract: "Stop workers from starting new jobs."),
-        CommandSpec(name: "resume", abstract: "Let workers start new jobs again."),
+            arguments: [ArgumentSpec(name: "id", help: "The ids of the jobs to cancel.", isRepeating: true)], action: .withSpool(CancelCommand.run)),
+        CommandSpec(name: "pause", abstract: "Stop workers from starting new jobs.", action: .withSpool { try AdminCommand.pause(spool: $1, paused: true) }),
+        CommandSpec(name: "resume", abstract: "Let workers start new jobs again.", action: .withSpool { try AdminCommand.pause(spool: $1, paused: false) }),
         CommandSpec(
             name: "demo",
             abstract: "Run a short end-to-end demonstration on a fresh spool.",
-            discussion: "Enqueues a job that succeeds, one that fails and retries into the dead letter queue, one that times out and one scheduled a few seconds ahead; runs two workers; prints the status and the dead letter queue; stops the workers. Each step is a real queuectl command, shown as it runs. Uses a new spool in /tmp unless --spool names one (which must not exist yet)."),
+            discussion: "Enqueues a job that succeeds, one that fails and retries into the dead letter queue, one that times out and one scheduled a few seconds ahead; runs two workers; prints the status and the dead letter queue; stops the workers. Each step is a real queuectl command, shown as it runs. Uses a new spool in /tmp unless --spool names one (which must not exist yet).", action: .alone(DemoCommand.run)),
         CommandSpec(
             name: "dashboard",
             abstract: "Serve a live web page of the queue, a JSON API and Prometheus metrics.",
             discussion: """
                 Serves / (the page), /api/status, /api/jobs?state=S&limit=N, /api/jobs/ID, \
-                POST /api/jobs/ID/retry and /metrics until SIGINT (Ctrl-C) or SIGTERM. A POST \
+                POST /api/jobs/ID/retry and /metrics until .interrupt (Ctrl-C) or .terminate. A POST \
                 is refused (403) unless its Origin header is the dashboard's own address, as a \
                 browser sends it; from curl, add -H 'Origin: http://127.0.0.1:8080'. There is no \
                 login: keep the default host unless the network is trusted.
@@ -143,7 +143,8 @@ let queuectlCommands = CommandSpec(
                     help: "The IP address to listen on (0.0.0.0 for every interface).", defaultValue: "127.0.0.1"),
                 OptionSpec(long: "port", valueName: "port", help: "The TCP port; 0 picks a free one.", defaultValue: "8080"),
             ],
-            examples: ["queuectl dashboard", "queuectl dashboard --host 0.0.0.0 --port 9000"]),
+            examples: ["queuectl dashboard", "queuectl dashboard --host 0.0.0.0 --port 9000"], action: .withSpool(DashboardCommand.run)),
+        manualCommand,
         CommandSpec(
             name: "completion",
             abstract: "Print a shell completion script (bash, zsh or fish).",
@@ -156,7 +157,7 @@ let queuectlCommands = CommandSpec(
                 "source <(queuectl completion bash)",
                 "queuectl completion zsh > \"${fpath[1]}/_queuectl\"",
                 "queuectl completion fish > ~/.config/fish/completions/queuectl.fish",
-            ]),
+            ], action: .alone(CompletionCommand.run)),
         CommandSpec(
             name: CommandSpec.helpCommandName,
             abstract: "Show subcommand help information.",
@@ -211,7 +212,7 @@ private let enqueueCommand = CommandSpec(
         #"queuectl enqueue '{"id":"job1","command":"echo hi","max_retries":2}'"#,
         "queuectl enqueue --command 'make test' --priority -10 --delay 60",
         "queuectl enqueue --file jobs.jsonl",
-    ])
+    ], action: .withSpool(EnqueueCommand.run))
 
 private let workerCommand = CommandSpec(
     name: "worker",
@@ -221,13 +222,13 @@ private let workerCommand = CommandSpec(
             name: "start",
             abstract: "Start workers in the foreground.",
             discussion: """
-                They run until SIGTERM, SIGINT (Ctrl-C) or 'queuectl worker stop', and each \
+                They run until .terminate, .interrupt (Ctrl-C) or 'queuectl worker stop', and each \
                 lets its running job finish first.
                 """,
             options: [
                 OptionSpec(long: "count", valueName: "n", help: "The number of workers.", defaultValue: "1"),
                 OptionSpec(long: "detach", help: "Start them in the background, print their process ids and return."),
-            ]),
+            ], action: .withSpool(WorkerCommand.start)),
         CommandSpec(
             name: "stop",
             abstract: "Stop the running workers, and wait until they have exited.",
@@ -238,7 +239,7 @@ private let workerCommand = CommandSpec(
                     help: "How long to wait for running jobs before killing them and returning them to the queue.",
                     defaultValue: "30"),
                 OptionSpec(long: "now", help: "Kill the running jobs at once and return them to the queue."),
-            ]),
+            ], action: .withSpool(WorkerCommand.stop)),
     ])
 
 private let configCommand = CommandSpec(
@@ -248,16 +249,16 @@ private let configCommand = CommandSpec(
     subcommands: [
         CommandSpec(
             name: "list", abstract: "Print every setting.",
-            options: [jsonFlag("Print one JSON object.")]),
+            options: [jsonFlag("Print one JSON object.")], action: .withSpool(ConfigCommand.list)),
         CommandSpec(
             name: "get", abstract: "Print one setting.",
-            arguments: [ArgumentSpec(name: "key", help: "The setting, such as max_retries.")]),
+            arguments: [ArgumentSpec(name: "key", help: "The setting, such as max_retries.")], action: .withSpool(ConfigCommand.get)),
         CommandSpec(
             name: "set", abstract: "Change one setting.",
             arguments: [
                 ArgumentSpec(name: "key", help: "The setting, such as max_retries."),
                 ArgumentSpec(name: "value", help: "Its new value."),
-            ]),
+            ], action: .withSpool(ConfigCommand.set)),
     ])
 
 private let jobID = ArgumentSpec(name: "id", help: "The job's id.")

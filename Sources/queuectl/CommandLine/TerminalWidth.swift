@@ -2,7 +2,7 @@
 // Guarantees: $COLUMNS when set (it overrides the terminal, as environ(7) and
 // argument-parser say), else the width of the terminal on stdout, else 80; never below 40.
 
-import Glibc
+import QueueSystem
 
 /// The number of columns to wrap help text to.
 func terminalWidth() -> Int {
@@ -11,14 +11,12 @@ func terminalWidth() -> Int {
 }
 
 private func columnsFromEnvironment() -> Int? {
-    guard let value = getenv("COLUMNS"), let columns = Int(String(cString: value)), columns > 0 else {
+    guard let value = CurrentProcess.environmentValue("COLUMNS"), let columns = Int(value), columns > 0 else {
         return nil
     }
     return columns
 }
 
 private func columnsOfStandardOutput() -> Int? {
-    var size = winsize()
-    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
-    return Int(size.ws_col)
+    CurrentProcess.terminalColumns(.standardOutput)
 }

@@ -2,6 +2,8 @@
 // Guarantees: the text names the problem, then the command's usage and how to get its
 // help; every message the parser can produce is worded here and nowhere else.
 
+import QueueCore
+
 /// A mistake on the command line. The caller writes ``render(root:)`` to stderr and exits 2.
 struct UsageError: Error, Sendable, Equatable {
     /// What is wrong: `Unknown option '--prority'. Did you mean '--priority'?`

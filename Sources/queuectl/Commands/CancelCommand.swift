@@ -2,9 +2,10 @@
 // worker (SIGTERM to the process group, SIGKILL after the grace period) and recorded the same way.
 
 import QueueCore
+import QueueSystem
 
 enum CancelCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         var failures = 0
         var running: [(id: String, worker: String)] = []
         for id in command.positionals {
@@ -21,7 +22,7 @@ enum CancelCommand {
             }
         }
         // Running jobs: wait until their workers have recorded them (or give up, saying so).
-        let deadline = CurrentProcess.monotonicMicroseconds + Int64((spool.config.stopGraceSeconds + 10) * 1_000_000)
+        let deadline = SystemClock.monotonicMicroseconds + Int64((spool.config.stopGraceSeconds + 10) * 1_000_000)
         while !running.isEmpty {
             running.removeAll { job in
                 guard let location = spool.locate(JobID(rawValue: job.id)!), location.state != .processing else { return false }
@@ -42,14 +43,14 @@ enum CancelCommand {
                 return true
             }
             if running.isEmpty { break }
-            if CurrentProcess.monotonicMicroseconds > deadline {
+            if SystemClock.monotonicMicroseconds > deadline {
                 for job in running {
                     Console.error("Error: job '\(job.id)' is still running on worker \(job.worker); the cancel request stays in \(spool.cancelRequests)/")
                 }
-                return 1
+                return .failure
             }
-            CurrentProcess.sleep(milliseconds: 50)
+            SystemClock.sleep(milliseconds: 50)
         }
-        return failures == 0 ? 0 : 1
+        return failures == 0 ? .success : .failure
     }
 }

@@ -4,13 +4,10 @@
 
 import Dashboard
 import QueueCore
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
 
 enum DashboardCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let host = command.value("host") ?? "127.0.0.1"
         let port = try command.int("port") ?? 8080
         guard (0...65535).contains(port) else { throw command.invalidValue("port", reason: "expected 0 to 65535") }
@@ -18,7 +15,7 @@ enum DashboardCommand {
             throw command.invalidValue("host", reason: "expected an IP address such as 127.0.0.1, 0.0.0.0 or ::1")
         }
         do {
-            let stop = try Signals.makeSignalDescriptor([SIGINT, SIGTERM])
+            let stop = try Signals.makeSignalDescriptor([.interrupt, .terminate])
             let server = try DashboardServer(spool: spool, address: address, listenHost: host)
             if !address.isLoopback {
                 Console.error("Warning: the dashboard has no login: anyone who can reach \(server.address) can read job commands and output, and retry dead jobs.")
@@ -28,6 +25,6 @@ enum DashboardCommand {
         } catch {
             throw QueueError.system(error)
         }
-        return 0
+        return .success
     }
 }

@@ -3,9 +3,10 @@
 // scheduled a few seconds ahead, two workers; then status and the DLQ. Leaves no process behind.
 
 import QueueCore
+import QueueSystem
 
 enum DemoCommand {
-    static func run(_ command: ParsedCommand) throws -> Int32 {
+    static func run(_ command: ParsedCommand) throws -> ExitCode {
         let spool = command.value("spool") ?? "/tmp/queuectl-demo-\(CurrentProcess.pid)"
         if FileSystem.exists(spool + "/pending") {
             throw command.usageError("The demo needs a fresh spool; '\(spool)' is already one.")
@@ -37,16 +38,13 @@ enum DemoCommand {
             Console.out("")
         }
         Console.out("The spool is a directory; look around: ls -R \(spool)")
-        return 0
+        return .success
     }
 
     private static func runSelf(_ arguments: [String]) throws -> Int32 {
         let child = try Spawn.start([CurrentProcess.executablePath] + arguments,
                                     environment: CurrentProcess.environment.filter { !$0.hasPrefix("QUEUECTL_SPOOL=") },
                                     directory: nil, output: .standardOutput, newProcessGroup: false)
-        switch try Spawn.wait(child) {
-        case .exited(let code): return code
-        case .signalled: return 1
-        }
+        return try Spawn.wait(child).shellStatus
     }
 }

@@ -3,7 +3,7 @@
 import QueueCore
 
 enum DoctorCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) -> ExitCode {
         let fix = command.flag("fix")
         let findings = spool.examine(fix: fix)
         if command.flag("json") {
@@ -14,11 +14,11 @@ enum DoctorCommand {
                 object["repair"] = finding.repair.map { .string($0) } ?? .null
                 return .object(object)
             }))
-            return findings.allSatisfy { $0.repair != nil } ? 0 : 1
+            return findings.allSatisfy { $0.repair != nil } ? .success : .failure
         }
         if findings.isEmpty {
             Console.out("No problems found in \(spool.root).")
-            return 0
+            return .success
         }
         for finding in findings {
             let repair = finding.repair.map { Style.green.apply(" → " + $0) } ?? ""
@@ -26,6 +26,6 @@ enum DoctorCommand {
         }
         let repaired = findings.filter { $0.repair != nil }.count
         Console.out("\(findings.count) problem\(findings.count == 1 ? "" : "s") found, \(repaired) repaired." + (fix ? "" : " Run 'queuectl doctor --fix' to repair."))
-        return repaired == findings.count ? 0 : 1
+        return repaired == findings.count ? .success : .failure
     }
 }

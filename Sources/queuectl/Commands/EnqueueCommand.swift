@@ -2,9 +2,10 @@
 // Flags given with a JSON record override its fields; everything is validated before any write.
 
 import QueueCore
+import QueueSystem
 
 enum EnqueueCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let defaults = spool.jobDefaults(cwd: CurrentProcess.workingDirectory)
         let jobs: [NewJob]
         if let file = command.value("file") {
@@ -35,7 +36,7 @@ enum EnqueueCommand {
             jobs = [try spool.decodeNewJob(.object(object), defaults: defaults)]
         }
         for outcome in try spool.enqueue(jobs) { Console.out(outcome.id.rawValue) }
-        return 0
+        return .success
     }
 
     /// Writes the flags into the record's fields, so one validation covers both forms.
@@ -87,7 +88,7 @@ enum EnqueueCommand {
     static func readInput(_ path: String) throws -> [UInt8] {
         do {
             if path == "-" { return try FileDescriptor.standardInput.readAll(limit: 1 << 30, path: "stdin") }
-            return try FileDescriptor.open(path, O_RDONLY).closeAfter { file throws(SystemError) in
+            return try FileDescriptor.open(path, .readOnly).closeAfter { file throws(SystemError) in
                 try file.readAll(limit: 1 << 30, path: path)
             }
         } catch {
@@ -96,6 +97,3 @@ enum EnqueueCommand {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,9 +1,10 @@
 // list, dlq list, show, logs: reading jobs back, for people (tables) and scripts (--json).
 
 import QueueCore
+import QueueSystem
 
 enum ListCommand {
-    static func list(_ command: ParsedCommand, spool: Spool, state fixed: JobState?) throws -> Int32 {
+    static func list(_ command: ParsedCommand, spool: Spool, state fixed: JobState?) throws -> ExitCode {
         var states = JobState.allCases
         if let fixed {
             states = [fixed]
@@ -22,11 +23,11 @@ enum ListCommand {
         }
         if command.flag("json") {
             Console.out(encodeJSON(.array(records.map(\.json)), pretty: true))
-            return 0
+            return .success
         }
         if records.isEmpty {
             Console.out(fixed == .dead ? "The dead letter queue is empty." : "No jobs.")
-            return 0
+            return .success
         }
         let now = Timestamp.now()
         var table = Table("ID", "STATE", "TRIES", "PRI", "WHEN", "COMMAND")
@@ -36,7 +37,7 @@ enum ListCommand {
                       when(record, now: now), truncated(record.command, 50))
         }
         Console.out(table.rendered())
-        return 0
+        return .success
     }
 
     /// A short phrase for when a job runs or ran.
@@ -54,11 +55,11 @@ enum ListCommand {
         }
     }
 
-    static func show(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func show(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let (location, record) = try spool.job(command.positionals[0])
         if command.flag("json") {
             Console.json(record.json)
-            return 0
+            return .success
         }
         let now = Timestamp.now()
         var table = Table("FIELD", "VALUE")
@@ -96,12 +97,12 @@ enum ListCommand {
             lines += tail.map { "  " + $0 }
         }
         Console.out(lines.joined(separator: "\n"))
-        return 0
+        return .success
     }
 
-    static func logs(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func logs(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let (_, record) = try spool.job(command.positionals[0])
-        let path = spool.logs + "/" + record.id.rawValue + ".log"
+        let path = spool.logPath(of: record.id)
         var offset = 0
         func printNew() -> Bool {
             guard let bytes = try? Spool.readRegularFile(path, limit: 1 << 30) else { return false }
@@ -115,15 +116,15 @@ enum ListCommand {
             // Silent runs leave no log file (it is created at the first byte of output).
             Console.error(record.state.isFinal ? "Job '\(record.id)' wrote no output."
                                                : "No output captured for job '\(record.id)' yet.")
-            return 0
+            return .success
         }
-        guard command.flag("follow") else { return 0 }
+        guard command.flag("follow") else { return .success }
         // Follow until the job is no longer pending, processing or failed and the log is drained.
         while true {
             let state = spool.locate(record.id)?.state
             if printNew() { continue }
-            if state == nil || state!.isFinal { return 0 }
-            CurrentProcess.sleep(milliseconds: 100)
+            if state == nil || state!.isFinal { return .success }
+            SystemClock.sleep(milliseconds: 100)
         }
     }
 }

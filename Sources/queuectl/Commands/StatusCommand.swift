@@ -3,12 +3,12 @@
 import QueueCore
 
 enum StatusCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         if command.flag("watch") { return try WatchCommand.run(command, spool: spool) }
         let status = spool.status()
         if command.flag("json") {
             Console.json(status.json)
-            return 0
+            return .success
         }
         let now = status.takenAt
         var lines: [String] = []
@@ -44,6 +44,6 @@ enum StatusCommand {
             lines.append(workers.rendered())
         }
         Console.out(lines.joined(separator: "\n"))
-        return 0
+        return .success
     }
 }

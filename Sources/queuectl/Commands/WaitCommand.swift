@@ -1,11 +1,12 @@
 // wait: blocks until jobs end. Exit 0 when all completed, 1 when any is dead, 124 on --timeout.
 
 import QueueCore
+import QueueSystem
 
 enum WaitCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let timeout = try command.double("timeout")
-        let deadline = timeout.map { CurrentProcess.monotonicMicroseconds + Int64($0 * 1_000_000) }
+        let deadline = timeout.map { SystemClock.monotonicMicroseconds + Int64($0 * 1_000_000) }
         let all = command.flag("all")
         if all && !command.positionals.isEmpty { throw command.usageError("Give job ids or '--all', not both.") }
         if !all && command.positionals.isEmpty { throw command.usageError("Missing expected argument '<id> ...' (or give '--all').") }
@@ -17,7 +18,7 @@ enum WaitCommand {
         let showProgress = !command.flag("quiet") && CurrentProcess.isTerminal(.standardError)
         // With --all, "any ended dead" means: the DLQ grew while we waited.
         let deadAtStart = all ? (try FileSystem.countNames(in: spool.folder(.dead))) : 0
-        let started = CurrentProcess.monotonicMicroseconds
+        let started = SystemClock.monotonicMicroseconds
         var openAtStart: Int?
         while true {
             var done = 0, dead = 0, open = 0, running = 0
@@ -45,19 +46,19 @@ enum WaitCommand {
                 let total = all ? (openAtStart ?? 0) : ids.count
                 var text = "\(done)/\(total) done, \(dead) dead, \(running) running"
                 // The rate so far, applied to what is left.
-                let elapsed = Double(CurrentProcess.monotonicMicroseconds - started) / 1_000_000
+                let elapsed = Double(SystemClock.monotonicMicroseconds - started) / 1_000_000
                 if done + dead > 0, open > 0 { text += ", eta \(formatDuration(elapsed / Double(done + dead) * Double(open)))" }
                 try? FileDescriptor.standardError.writeAll("\r\(text)\u{1B}[K")
             }
             if open == 0 {
                 if showProgress { try? FileDescriptor.standardError.writeAll("\n") }
-                return dead > 0 ? 1 : 0
+                return dead > 0 ? .failure : .success
             }
-            if let deadline, CurrentProcess.monotonicMicroseconds > deadline {
+            if let deadline, SystemClock.monotonicMicroseconds > deadline {
                 if showProgress { try? FileDescriptor.standardError.writeAll("\n") }
                 throw QueueError.timedOut("after \(formatDuration(timeout!)): \(open) job(s) not finished")
             }
-            CurrentProcess.sleep(milliseconds: 50)
+            SystemClock.sleep(milliseconds: 50)
         }
     }
 }

@@ -3,15 +3,16 @@
 // heartbeat age. `q` or Ctrl-C leaves and restores the terminal.
 
 import QueueCore
+import QueueSystem
 
 enum WatchCommand {
-    static func run(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let interval = try command.double("interval") ?? 2
         guard interval >= 0.1 else { throw command.invalidValue("interval", reason: "expected at least 0.1 seconds") }
         guard CurrentProcess.isTerminal(.standardOutput), CurrentProcess.isTerminal(.standardInput) else {
             throw command.usageError("'--watch' needs a terminal; use 'queuectl status' (or --json) in scripts.")
         }
-        let signals = try Signals.makeSignalDescriptor([SIGINT, SIGTERM, SIGHUP])
+        let signals = try Signals.makeSignalDescriptor([.interrupt, .terminate, .hangUp])
         let terminal = try RawTerminal(.standardInput)
         // Alternate screen, cursor hidden; undone on every way out.
         try? FileDescriptor.standardOutput.writeAll("\u{1B}[?1049h\u{1B}[?25l")
@@ -21,10 +22,10 @@ enum WatchCommand {
         }
         while true {
             try? FileDescriptor.standardOutput.writeAll("\u{1B}[H\u{1B}[2J" + screen(spool: spool, interval: interval))
-            let ready = waitForInput([signals, .standardInput], timeoutMilliseconds: Int(interval * 1000))
-            if ready[0] && !Signals.readSignals(signals).isEmpty { return 0 }
+            let ready = Poll.waitForInput([signals, .standardInput], timeoutMilliseconds: Int(interval * 1000))
+            if ready[0] && !Signals.readSignals(signals).isEmpty { return .success }
             if ready[1] && terminal.readKeys().contains(where: { $0 == UInt8(ascii: "q") || $0 == UInt8(ascii: "Q") || $0 == 3 }) {
-                return 0
+                return .success
             }
         }
     }
@@ -66,6 +67,3 @@ enum WatchCommand {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif

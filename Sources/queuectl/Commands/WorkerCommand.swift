@@ -2,25 +2,26 @@
 // detached in the background, and stopped from any terminal.
 
 import QueueCore
+import QueueSystem
 
 enum WorkerCommand {
-    static func start(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func start(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let count = try command.int("count") ?? 1
         guard (1...256).contains(count) else { throw command.invalidValue("count", reason: "expected 1 to 256") }
         if command.flag("detach") {
             let children = try WorkerPool.spawn(count: count, spool: spool, detach: true)
             for child in children { Console.out(String(child.pid)) }
-            return 0
+            return .success
         }
-        if count > 1 { return try WorkerPool.supervise(count: count, spool: spool) }
+        if count > 1 { return try WorkerPool.supervise(count: count, spool: spool) ? .success : .failure }
         let worker = try Worker(spool: spool) { line in
             Console.out("\(Timestamp.now().iso8601) [\(CurrentProcess.pid)] \(line)")
         }
         worker.run()
-        return 0
+        return .success
     }
 
-    static func stop(_ command: ParsedCommand, spool: Spool) throws -> Int32 {
+    static func stop(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let timeout = try command.double("timeout") ?? 30
         let (stopped, remote) = try WorkerPool.stop(spool: spool, forced: command.flag("now"), timeout: timeout)
         if stopped.isEmpty {
@@ -31,6 +32,6 @@ enum WorkerCommand {
         if !remote.isEmpty {
             Console.error("Note: \(remote.count) worker(s) on other hosts (\(Set(remote.map(\.host)).sorted().joined(separator: ", "))) must be stopped there.")
         }
-        return 0
+        return .success
     }
 }

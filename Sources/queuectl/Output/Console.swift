@@ -2,6 +2,7 @@
 // colour only when stdout is a terminal and NO_COLOR is not set.
 
 import QueueCore
+import QueueSystem
 
 /// Output for people and for scripts.
 enum Console {

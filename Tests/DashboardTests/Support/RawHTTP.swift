@@ -3,6 +3,7 @@
 
 import Foundation
 import QueueCore
+import QueueSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -51,11 +52,11 @@ struct RawConnection {
     /// or `timeout` seconds pass.
     func readAll(timeout: Double = 10) throws -> [UInt8] {
         var bytes: [UInt8] = []
-        let deadline = CurrentProcess.monotonicMicroseconds + Int64(timeout * 1_000_000)
+        let deadline = SystemClock.monotonicMicroseconds + Int64(timeout * 1_000_000)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let left = Int((deadline - CurrentProcess.monotonicMicroseconds) / 1000)
-            guard left > 0 else { throw HarnessFailure(description: "no end of response within \(timeout) s; got \(bytes.count) bytes") }
+            let left = Int((deadline - SystemClock.monotonicMicroseconds) / 1000)
+            guard left > 0 else { throw HarnessFailure("no end of response within \(timeout) s; got \(bytes.count) bytes") }
             let ready = try Poll.wait([(socket.descriptor, .readable)], timeoutMilliseconds: left)
             if ready[0].isEmpty { continue }
             let count: Int?
@@ -81,11 +82,11 @@ struct RawConnection {
 extension RawResponse {
     init(parsing bytes: [UInt8]) throws {
         let text = String(decoding: bytes, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw HarnessFailure(description: "no end of head in: \(text)") }
+        guard let split = text.range(of: "\r\n\r\n") else { throw HarnessFailure("no end of head in: \(text)") }
         let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
         let parts = lines[0].split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0] == "HTTP/1.1", let status = Int(parts[1]) else {
-            throw HarnessFailure(description: "bad status line: \(lines[0])")
+            throw HarnessFailure("bad status line: \(lines[0])")
         }
         self.status = status
         headers = lines.dropFirst().map { line in

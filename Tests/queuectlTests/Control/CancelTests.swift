@@ -89,7 +89,7 @@ extension Control {
             let sleepPid = try await Control.pid(in: spool, "sleep.pid")
             let shell = try await Control.pid(in: spool, "shell.pid")
             #expect(spool.state(of: "r1") == "processing")
-            #expect(isProcessAlive(sleepPid))
+            #expect(ProcFiles.isAlive(sleepPid))
             #expect(Control.processGroup(of: sleepPid) == shell, "the job's children share its process group")
 
             let cancel = try await spool.q("cancel", "r1")

@@ -38,7 +38,7 @@ enum Control {
                     sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int32 {
         var pid: Int32?
         try await waitUntil(timeout: timeout, "the scratch file \(name) holds a pid", sourceLocation: sourceLocation) {
-            let text = (readSmallFile(spool.scratchPath(name)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = (ProcFiles.text(spool.scratchPath(name)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             pid = Int32(text)
             return pid != nil
         }
@@ -49,20 +49,20 @@ enum Control {
     static func waitUntilGone(_ pid: Int32, _ what: String, timeout: Double = 15,
                               sourceLocation: SourceLocation = #_sourceLocation) async throws {
         try await waitUntil(timeout: timeout, "\(what) (pid \(pid)) is gone", sourceLocation: sourceLocation) {
-            !isProcessAlive(pid)
+            !ProcFiles.isAlive(pid)
         }
     }
 
     /// The process group of a live process, from /proc/PID/stat (field 5).
     static func processGroup(of pid: Int32) -> Int32? {
-        guard let stat = readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        guard let stat = ProcFiles.text("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.count > 2 ? Int32(fields[2]) : nil
     }
 
     /// The voluntary context switches of a process so far: how often it went to sleep and woke up.
     static func wakeups(of pid: Int32) -> Int? {
-        guard let status = readSmallFile("/proc/\(pid)/status") else { return nil }
+        guard let status = ProcFiles.text("/proc/\(pid)/status") else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") {
             return Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
         }
@@ -204,10 +204,10 @@ extension Control {
 
         init(folder: String, prefix: String) throws {
             descriptor = inotify_init1(0o4000 | 0o2000000)  // IN_NONBLOCK | IN_CLOEXEC
-            guard descriptor >= 0 else { throw HarnessFailure(description: "inotify_init1: errno \(errno)") }
+            guard descriptor >= 0 else { throw HarnessFailure("inotify_init1: errno \(errno)") }
             guard inotify_add_watch(descriptor, folder, 0x80 | 0x100) >= 0 else {  // IN_MOVED_TO | IN_CREATE
                 close(descriptor)
-                throw HarnessFailure(description: "inotify_add_watch \(folder): errno \(errno)")
+                throw HarnessFailure("inotify_add_watch \(folder): errno \(errno)")
             }
             self.prefix = prefix
             let thread = Thread { [self] in self.loop() }
@@ -293,7 +293,7 @@ extension Control {
                                  sourceLocation: SourceLocation = #_sourceLocation) async throws {
         try await waitUntil(timeout: timeout, "\(process.arguments.joined(separator: " ")) is blocked in a sleep or poll",
                             sourceLocation: sourceLocation) {
-            let channel = readSmallFile("/proc/\(process.pid)/wchan") ?? ""
+            let channel = ProcFiles.text("/proc/\(process.pid)/wchan") ?? ""
             return channel.contains("sleep") || channel.contains("poll") || channel.contains("select") || !process.isRunning
         }
     }

@@ -32,7 +32,7 @@ extension Control {
             try await waitUntil("the on_dead hook has run:\n\(worker.output)") {
                 FileManager.default.fileExists(atPath: spool.scratchPath("dead-hook.env"))
             }
-            let stdin = try #require(readSmallFile(spool.scratchPath("dead-hook.json")))
+            let stdin = try #require(ProcFiles.text(spool.scratchPath("dead-hook.json")))
             let record = try jsonObject(stdin)
             #expect(record["id"] as? String == "doomed", "\(record)")
             #expect(record["state"] as? String == "dead", "the record as it landed: \(record)")
@@ -46,7 +46,7 @@ extension Control {
             try await waitUntil("the on_complete hook has run:\n\(worker.output)") {
                 FileManager.default.fileExists(atPath: spool.scratchPath("complete-hook.env"))
             }
-            let completedStdin = try #require(readSmallFile(spool.scratchPath("complete-hook.json")))
+            let completedStdin = try #require(ProcFiles.text(spool.scratchPath("complete-hook.json")))
             #expect(try jsonObject(completedStdin)["id"] as? String == "fine", "\(completedStdin)")
             #expect(spool.scratchLines("complete-hook.env") == ["fine completed"])
             // The hook's stdin file is temporary: nothing is left in tmp/.
@@ -100,7 +100,7 @@ extension Control {
                 #expect(try await spool.q("enqueue", "--command", "true", "--id", id).status == 0)
             }
             for id in ["n1", "n2", "n3"] { try await spool.waitForState(id, "completed") }
-            #expect(isProcessAlive(sleeper), "the hook was still running while the worker ran three jobs")
+            #expect(ProcFiles.isAlive(sleeper), "the hook was still running while the worker ran three jobs")
             kill(-(Control.processGroup(of: sleeper) ?? sleeper), SIGKILL)
             try await Control.waitUntilGone(sleeper, "the hook's sleep")
             worker.signal(SIGTERM)

@@ -53,13 +53,13 @@ extension Control {
             try await spool.waitForState("done", "completed")
             worker.signal(SIGTERM)
             #expect(try await worker.waitForExit() == 0)
-            let before = try #require(readSmallFile(spool.path + "/completed/done.json"))
+            let before = try #require(ProcFiles.text(spool.path + "/completed/done.json"))
 
             let again = try await spool.q("enqueue", "--unique", "--id", "done", "--command", "echo other")
             #expect(again.status == 0, "\(again)")
             #expect(again.trimmed == "done", "\(again)")
             #expect(spool.state(of: "done") == "completed", "nothing written: the job stays completed")
-            #expect(readSmallFile(spool.path + "/completed/done.json") == before, "its record is untouched")
+            #expect(ProcFiles.text(spool.path + "/completed/done.json") == before, "its record is untouched")
             #expect(spool.names("pending").isEmpty)
 
             // The field in a record, and in a JSON Lines batch (a new id beside an existing one).

@@ -51,7 +51,7 @@ extension Control {
             #expect(!after.contains("q quits") && !after.contains("pending 2"), "the normal screen is back: \(after)")
             #expect(try await tmux.display("#{alternate_on}") == "0", "the alternate screen is left")
             #expect(try await tmux.display("#{cursor_flag}") == "1", "the cursor is shown again")
-            let before = readSmallFile(spool.scratchPath("stty.before")), restored = readSmallFile(spool.scratchPath("stty.after"))
+            let before = ProcFiles.text(spool.scratchPath("stty.before")), restored = ProcFiles.text(spool.scratchPath("stty.after"))
             #expect(before != nil && before == restored, "the terminal modes are restored: \(before ?? "-") vs \(restored ?? "-")")
             await tmux.kill()
             worker.signal(SIGTERM)
@@ -71,7 +71,7 @@ extension Control {
             try await tmux.waitForScreen(containing: "EXITED:0")
             #expect(try await tmux.display("#{alternate_on}") == "0")
             #expect(try await tmux.display("#{cursor_flag}") == "1")
-            let before = readSmallFile(spool.scratchPath("stty.before")), restored = readSmallFile(spool.scratchPath("stty.after"))
+            let before = ProcFiles.text(spool.scratchPath("stty.before")), restored = ProcFiles.text(spool.scratchPath("stty.after"))
             #expect(before != nil && before == restored, "the terminal modes are restored: \(before ?? "-") vs \(restored ?? "-")")
             await tmux.kill()
         }

@@ -7,6 +7,7 @@
 
 import Foundation
 import QueueCore
+import QueueSystem
 import Testing
 
 #if canImport(Glibc)

@@ -6,6 +6,7 @@
 
 import Foundation
 import QueueCore
+import QueueSystem
 import Testing
 
 #if canImport(Glibc)
@@ -20,7 +21,7 @@ struct TmpfsSpool {
     static func mount(_ spool: TestSpool, options: String) throws -> TmpfsSpool {
         try FileManager.default.createDirectory(atPath: spool.path, withIntermediateDirectories: true)
         guard Glibc.mount("tmpfs", spool.path, "tmpfs", 0, options + ",mode=0700") == 0 else {
-            throw HarnessFailure(description: "mount -t tmpfs -o \(options) \(spool.path): \(String(cString: strerror(errno)))")
+            throw HarnessFailure("mount -t tmpfs -o \(options) \(spool.path): \(String(cString: strerror(errno)))")
         }
         return TmpfsSpool(spool: spool)
     }
@@ -35,7 +36,7 @@ struct TmpfsSpool {
     /// Writes a file at `path` until the file system has no block left (or `leaving` bytes).
     func fill(_ path: String, leaving: Int = 0) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw HarnessFailure(description: "open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw HarnessFailure("open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = statvfs()
         statvfs(spool.path, &info)
@@ -47,7 +48,7 @@ struct TmpfsSpool {
             if count < 0 {
                 if errno == EINTR { continue }
                 if errno == ENOSPC { return }
-                throw HarnessFailure(description: "write \(path): \(String(cString: strerror(errno)))")
+                throw HarnessFailure("write \(path): \(String(cString: strerror(errno)))")
             }
             budget -= count
         }
@@ -60,7 +61,7 @@ struct TmpfsSpool {
             let fd = open("\(prefix)-\(made)", O_WRONLY | O_CREAT | O_EXCL, 0o600)
             if fd < 0 {
                 if errno == ENOSPC { return made }
-                throw HarnessFailure(description: "open \(prefix)-\(made): \(String(cString: strerror(errno)))")
+                throw HarnessFailure("open \(prefix)-\(made): \(String(cString: strerror(errno)))")
             }
             close(fd)
             made += 1

@@ -146,7 +146,7 @@ extension Faults {
             let process = try spool.startProcess(strace, traceFlags + ["-o", log, Binary.path, "--spool", spool.path] + arguments,
                                                  label: "strace")
             let status = try await process.waitForExit(timeout: 30)
-            return (status, process.output, SyscallTrace(readSmallFile(log) ?? ""))
+            return (status, process.output, SyscallTrace(ProcFiles.text(log) ?? ""))
         }
 
         @Test(.enabled("needs strace (see the SKIPPED line)") { Capability.strace.check("durability order (strace)") })
@@ -285,7 +285,7 @@ extension Faults {
             let stop = try await spool.q("worker", "stop")
             #expect(stop.status == 0, "\(stop)")
             _ = try await worker.waitForExit(timeout: 30)
-            let trace = SyscallTrace(readSmallFile(log) ?? "")
+            let trace = SyscallTrace(ProcFiles.text(log) ?? "")
             let processing = spool.path + "/processing/"
             var problems: [String] = []
             for (what, folder, target) in [

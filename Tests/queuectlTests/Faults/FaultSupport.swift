@@ -4,6 +4,7 @@
 
 import Foundation
 import QueueCore
+import QueueSystem
 import Testing
 
 #if canImport(Glibc)
@@ -167,65 +168,6 @@ func finishedCount(_ root: String) -> Int {
 
 // MARK: - Processes
 
-extension TestSpool {
-    /// Starts any program in the background with this test's tagged environment (so `cleanup`
-    /// kills it), its stdout and stderr in a file. `tagged: false` for helpers (sshd, sshfs) that
-    /// must outlive the workers until the test unmounts and stops them itself.
-    func startProcess(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
-                      tagged: Bool = true, label: String) throws -> BackgroundProcess {
-        let folder = root + "/faults-io"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let outputPath = folder + "/\(label)-\(UInt32.random(in: 0...UInt32.max)).log"
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
-              let output = FileHandle(forWritingAtPath: outputPath) else {
-            throw HarnessFailure(description: "cannot create \(outputPath)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = self.environment(extra)
-        if !tagged { environment[TestSpool.tagVariable] = nil }
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: scratch)
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try launch(process)
-        try? output.close()
-        return BackgroundProcess(process: process, outputPath: outputPath, arguments: [executable] + arguments)
-    }
-
-    /// SIGKILL to every process this test started (workers, jobs, namespaces), until none is left.
-    func killEverything() {
-        for _ in 0..<250 {
-            let pids = taggedProcesses()
-            if pids.isEmpty { return }
-            for pid in pids { kill(pid, SIGKILL) }
-            usleep(20_000)
-        }
-    }
-}
-
-extension BackgroundProcess {
-    /// kill -9, then waits until the process is gone (a zombie counts as gone).
-    func killHard(sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        signal(SIGKILL)
-        _ = try await waitForExit(timeout: 10, sourceLocation: sourceLocation)
-    }
-}
-
-/// The children of `pid`, from /proc/PID/stat (field 4 is the parent's pid).
-func childProcesses(of pid: Int32) -> [Int32] {
-    var children: [Int32] = []
-    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-        guard let child = Int32(entry), let stat = readSmallFile("/proc/\(entry)/stat"),
-              let close = stat.lastIndex(of: ")") else { continue }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        if fields.count > 1, Int32(fields[1]) == pid { children.append(child) }
-    }
-    return children
-}
-
 /// An emulated host: `unshare --uts --pid --fork --mount-proc`, its own host name, a queuectl
 /// worker as its pid 1. Killing that pid 1 takes the whole namespace down at once (every job
 /// too), as a host that loses power.
@@ -242,7 +184,7 @@ struct EmulatedHost {
     }
 
     /// The namespace's pid 1 (the worker), as the outer namespace numbers it.
-    var initPID: Int32? { childProcesses(of: unshare.pid).first }
+    var initPID: Int32? { ProcFiles.children(of: unshare.pid).first }
 
     /// kill -9 of the namespace's pid 1: the kernel kills everything in the namespace.
     func powerOff() async throws {
@@ -327,41 +269,6 @@ func loudSkip(_ what: String, _ reason: String) {
     print(line)
 }
 
-/// Runs a program to its end with output discarded; its exit status (-1 when it cannot start).
-@discardableResult
-func runQuietly(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    do { try launch(process) } catch { return -1 }
-    process.waitUntilExit()
-    return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-}
-
-/// Runs a program to its end and returns its status and output (stdout and stderr together).
-func runCapturing(_ executable: String, _ arguments: [String], timeout: Double = 30) async throws -> (status: Int32, output: String) {
-    let path = NSTemporaryDirectory() + "queuectl-faults-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out"
-    guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-        throw HarnessFailure(description: "cannot create \(path)")
-    }
-    defer { unlink(path) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try launch(process)
-    try? handle.close()
-    try await waitUntil(timeout: timeout, "\(executable) \(arguments.joined(separator: " ")) exits") { !process.isRunning }
-    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    return (status, readSmallFile(path) ?? "")
-}
-
 // MARK: - Files
 
 /// Sets a path's access and modification times `seconds` into the past, without following a symlink.
@@ -370,7 +277,7 @@ func backdate(_ path: String, by seconds: Int) throws {
     clock_gettime(CLOCK_REALTIME, &now)
     var times = [timespec(tv_sec: now.tv_sec - seconds, tv_nsec: 0), timespec(tv_sec: now.tv_sec - seconds, tv_nsec: 0)]
     guard utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW) == 0 else {
-        throw HarnessFailure(description: "utimensat \(path): \(String(cString: strerror(errno)))")
+        throw HarnessFailure("utimensat \(path): \(String(cString: strerror(errno)))")
     }
 }
 

@@ -14,6 +14,7 @@
 // Debian's glusterfs-server and glusterfs-client are needed; without them the test skips loudly.
 
 import Foundation
+import QueueSystem
 import Testing
 
 #if canImport(Glibc)
@@ -120,29 +121,17 @@ extension Faults {
         /// Runs suite.py to its end (at most 10 minutes; then SIGTERM, on which it tears its
         /// volume down) with its output in a file, echoed afterwards.
         static func runSuite(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-            let path = NSTemporaryDirectory() + "queuectl-gluster-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out"
-            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                throw HarnessFailure(description: "cannot create \(path)")
+            let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/queuectl-gluster.")
+            defer { try? FileSystem.removeTree(folder) }
+            let process = try TestProcess.start(arguments, environment: CurrentProcess.environment, output: folder + "/output")
+            do {
+                _ = try await process.waitForExit(timeout: 600, location: "")
+            } catch {
+                process.stop(grace: 60)
             }
-            defer { unlink(path) }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: arguments[0])
-            process.arguments = Array(arguments.dropFirst())
-            process.standardOutput = handle
-            process.standardError = handle
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            try? handle.close()
-            let deadline = ContinuousClock.now + .seconds(600)
-            while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
-            if process.isRunning {
-                process.terminate()
-                while process.isRunning { try await Task.sleep(for: .milliseconds(200)) }
-            }
-            let output = readSmallFile(path) ?? ""
+            let output = process.output
             print(output.split(separator: "\n").filter { !$0.hasPrefix("GLUSTER-RESULT") }.joined(separator: "\n"))
-            let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-            return (status, output)
+            return (process.exitStatus ?? -1, output)
         }
     }
 }

@@ -30,12 +30,12 @@ extension Faults {
             case .file(let bytes):
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
             case .fifo:
-                guard mkfifo(path, 0o600) == 0 else { throw HarnessFailure(description: "mkfifo \(path): errno \(errno)") }
+                guard mkfifo(path, 0o600) == 0 else { throw HarnessFailure("mkfifo \(path): errno \(errno)") }
             case .directory(let inner):
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
                 try Data(inner).write(to: URL(fileURLWithPath: path + "/inner.json"))
             case .symlink(let target):
-                guard symlink(target, path) == 0 else { throw HarnessFailure(description: "symlink \(path): errno \(errno)") }
+                guard symlink(target, path) == 0 else { throw HarnessFailure("symlink \(path): errno \(errno)") }
             }
         }
 
@@ -135,7 +135,7 @@ extension Faults {
                 let staged = spool.path + "/tmp/.staged-" + name
                 try Self.create(entry, at: staged)
                 try backdate(staged, by: 60)
-                guard rename(staged, pending + name) == 0 else { throw HarnessFailure(description: "rename \(name): errno \(errno)") }
+                guard rename(staged, pending + name) == 0 else { throw HarnessFailure("rename \(name): errno \(errno)") }
             }
             for (name, entry) in early { try drop(name, entry) }
             for (name, contents) in dotFiles { try Self.create(.file(contents), at: pending + name) }
@@ -178,7 +178,7 @@ extension Faults {
                     continue
                 }
                 if let difference = Self.matches(entry, at: quarantine + name) { problems.append("\(label): \(difference)") }
-                let reason = readSmallFile(quarantine + name + ".reason") ?? ""
+                let reason = ProcFiles.text(quarantine + name + ".reason") ?? ""
                 if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("\(label): no .reason") }
             }
             #expect(problems.isEmpty, "\(problems)")

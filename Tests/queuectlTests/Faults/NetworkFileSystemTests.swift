@@ -34,8 +34,8 @@ final class SSHFSMounts: @unchecked Sendable {
         }
         let keys = base + "/keys"
         for key in ["host", "user"] {
-            let made = try await runCapturing("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keys + "/" + key])
-            guard made.status == 0 else { throw HarnessFailure(description: "ssh-keygen: \(made.output)") }
+            let made = try await runProgram("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keys + "/" + key])
+            guard made.status == 0 else { throw HarnessFailure("ssh-keygen: \(made.output)") }
         }
         try FileManager.default.copyItem(atPath: keys + "/user.pub", toPath: keys + "/authorized_keys")
         // Debian's sshd refuses to start without its privilege separation directory.
@@ -63,12 +63,12 @@ final class SSHFSMounts: @unchecked Sendable {
         // sshd daemonizes (not a child of this process): it closes every inherited descriptor,
         // which would make Foundation's Process block in waitpid(2) for it and never again notice
         // any other child's exit. It is stopped by the pid in its PidFile.
-        let started = try await runCapturing("/usr/sbin/sshd", ["-f", keys + "/sshd_config", "-E", keys + "/sshd.log"])
-        guard started.status == 0 else { throw HarnessFailure(description: "sshd: \(started.output)") }
+        let started = try await runProgram("/usr/sbin/sshd", ["-f", keys + "/sshd_config", "-E", keys + "/sshd.log"])
+        guard started.status == 0 else { throw HarnessFailure("sshd: \(started.output)") }
         try await waitUntil(timeout: 10, "sshd writes its pid file") {
-            Int32((readSmallFile(keys + "/sshd.pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) != nil
+            Int32((ProcFiles.text(keys + "/sshd.pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) != nil
         }
-        sshdPID = Int32((readSmallFile(keys + "/sshd.pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+        sshdPID = Int32((ProcFiles.text(keys + "/sshd.pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
 
         for mount in mounts {
             var lastError = ""
@@ -90,11 +90,11 @@ final class SSHFSMounts: @unchecked Sendable {
                 } else {
                     lastError = client.output
                     client.signal(SIGKILL)
-                    guard let pid = sshdPID, kill(pid, 0) == 0 else { throw HarnessFailure(description: "sshd exited: \(sshdLog)") }
+                    guard let pid = sshdPID, kill(pid, 0) == 0 else { throw HarnessFailure("sshd exited: \(sshdLog)") }
                     try await Task.sleep(for: .milliseconds(100))  // sshd may not listen yet
                 }
             }
-            guard mounted else { throw HarnessFailure(description: "sshfs could not mount \(mount): \(lastError)\nsshd: \(sshdLog)") }
+            guard mounted else { throw HarnessFailure("sshfs could not mount \(mount): \(lastError)\nsshd: \(sshdLog)") }
         }
     }
 
@@ -108,17 +108,17 @@ final class SSHFSMounts: @unchecked Sendable {
         spool.cleanup()
     }
 
-    var sshdLog: String { readSmallFile(base + "/keys/sshd.log") ?? "" }
+    var sshdLog: String { ProcFiles.text(base + "/keys/sshd.log") ?? "" }
 
     static func isMounted(_ path: String) -> Bool {
-        (readSmallFile("/proc/self/mountinfo") ?? "").split(separator: "\n").contains { line in
+        (ProcFiles.text("/proc/self/mountinfo") ?? "").split(separator: "\n").contains { line in
             line.split(separator: " ").dropFirst(4).first.map(String.init) == path
         }
     }
 
     private func freeLoopbackPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessFailure(description: "socket: errno \(errno)") }
+        guard fd >= 0 else { throw HarnessFailure("socket: errno \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -128,7 +128,7 @@ final class SSHFSMounts: @unchecked Sendable {
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw HarnessFailure(description: "bind: errno \(errno)") }
+        guard bound else { throw HarnessFailure("bind: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

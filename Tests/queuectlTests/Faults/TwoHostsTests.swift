@@ -5,6 +5,7 @@
 
 import Foundation
 import QueueCore
+import QueueSystem
 import Testing
 
 #if canImport(Glibc)

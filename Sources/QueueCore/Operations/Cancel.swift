@@ -1,0 +1,76 @@
+// Cancel: a pending or failed job is claimed (so no worker can start it meanwhile) and moved
+// to dead/ with last_error "cancelled"; `dlq retry` brings it back. A running job gets a
+// request file SPOOL/cancel/ID, and its worker (woken by SIGUSR1 on this host, or by its
+// once-a-second check from another host) kills the run's process group and records it dead.
+
+import QueueSystem
+
+/// What `cancel` did.
+public enum CancelOutcome: Sendable, Equatable {
+    /// The job was pending or failed and is now in dead/.
+    case cancelled
+    /// The job is running; its worker was asked to stop it.
+    case requested(worker: String)
+}
+
+extension Spool {
+    public var cancelRequests: String { root + "/cancel" }
+
+    public func cancel(_ idText: String, now: Timestamp = .now()) throws(QueueError) -> CancelOutcome {
+        for _ in 0..<5 {  // the job may move while we act; look again
+            let (location, record) = try job(idText)
+            switch location.state {
+            case .completed, .dead:
+                throw .alreadyFinished(record.id, location.state)
+            case .processing:
+                let worker = location.name.worker ?? "?"
+                do {
+                    try FileSystem.makeDirectory(cancelRequests)
+                    let request = cancelRequests + "/" + record.id.rawValue
+                    if !FileSystem.exists(request) {
+                        try writeFile(Array("\(now.iso8601)\n".utf8), at: request, sync: false)
+                    }
+                } catch { throw .system(error) }
+                if let owner = workerRecords().first(where: { $0.record.id == worker && $0.isAlive }),
+                   owner.record.host == CurrentProcess.hostName {
+                    Signals.send(.user1, to: owner.record.pid)
+                }
+                return .requested(worker: worker)
+            case .pending, .failed:
+                if location.name.isDrop {
+                    // Not adopted yet: adopt it first (a worker may be doing so this very moment,
+                    // and claiming the drop itself would leave its copy running), then look again.
+                    _ = adoptDroppedFile(location.name.text, now: now)
+                    continue
+                }
+                let claim = FileName.processing(id: record.id, worker: "cancel-" + WorkerRecord.makeID(host: CurrentProcess.hostName, pid: CurrentProcess.pid))
+                do {
+                    try move(location.name, to: claim)
+                } catch where error.isNotFound {
+                    continue
+                } catch {
+                    throw .system(error)
+                }
+                var cancelled = record
+                cancelled.cancel(.requested, now: now)
+                do {
+                    try rewrite(cancelled, at: claim)
+                    _ = try transfer(cancelled, from: claim)
+                } catch { throw .system(error) }
+                try? recordMetrics(CollectionOfOne(cancelled))
+                return .cancelled
+            }
+        }
+        throw .unknownJob(idText)
+    }
+
+    /// True when someone asked to cancel the running job `id`.
+    func isCancelRequested(_ id: JobID) -> Bool {
+        FileSystem.exists(cancelRequests + "/" + id.rawValue)
+    }
+
+    public func clearCancelRequest(_ id: JobID) {
+        try? FileSystem.unlink(cancelRequests + "/" + id.rawValue)
+    }
+}
+

@@ -1,0 +1,138 @@
+// Reaper: returns the claims of dead workers. A claim is taken over by renaming it to the
+// reaper's own name first (so two reapers never both act on it), then its record decides:
+// never started → back to pending, uncharged; started → a lost run, charged, retried or dead;
+// a result already recorded → the interrupted move is finished.
+
+import QueueSystem
+
+/// What a reap did, for `queuectl reap` and the workers' logs.
+public struct ReapReport: Sendable {
+    public var returned: [JobID] = []
+    public var retried: [JobID] = []
+    public var dead: [JobID] = []
+    public var finished: [JobID] = []
+    public var removedWorkers: [String] = []
+    public var total: Int { returned.count + retried.count + dead.count + finished.count }
+}
+
+extension Spool {
+    /// Reaps every claim whose worker is gone. `me` is the reaper's own worker id.
+    public func reap(as me: String, now: Timestamp = .now()) -> ReapReport {
+        var report = ReapReport()
+        let workers = workerRecords()
+        let alive = Set(workers.filter(\.isAlive).map(\.record.id))
+        let known = Set(workers.map(\.record.id))
+        var claims: [FileName] = []
+        try? FileSystem.forEachName(in: folder(.processing)) { text in
+            if let name = FileName(parsing: text, in: .processing) { claims.append(name) }
+        }
+        for claim in claims where claim.worker != me && !alive.contains(claim.worker ?? "") {
+            // A worker whose record is not visible may be another host's, seen through a network
+            // file system's attribute cache: its claim is only taken once it is older than a lease
+            // (unless its id names a process of this host that is gone: a crashed `reap`).
+            if let worker = claim.worker, !known.contains(worker), !WorkerRecord.isGoneFromThisHost(worker),
+               let info = try? FileSystem.linkStatus(path(claim)),
+               now.secondsSince(max(info.modified, info.changed)) < config.leaseSeconds {
+                continue
+            }
+            reapClaim(claim, as: me, now: now, into: &report)
+        }
+        removeStrayBackups(claims: claims)
+        for (record, isAlive) in workers where !isAlive {
+            try? FileSystem.unlink(self.workers + "/" + record.id + ".json")
+            report.removedWorkers.append(record.id)
+        }
+        return report
+    }
+
+    /// Removes `processing/.ID@W.json` backups left by a worker or reaper that died after the
+    /// job had moved on: no claim of that id is left in processing/, and the job is elsewhere.
+    private func removeStrayBackups(claims: [FileName]) {
+        let claimed = Set(claims.map(\.id))
+        try? FileSystem.forEachName(in: folder(.processing), hidden: true) { text in
+            guard let backup = FileName(parsing: String(text.dropFirst()), in: .processing),
+                  !claimed.contains(backup.id),
+                  let location = locate(backup.id), location.state != .processing else { return }
+            try? FileSystem.unlink(folder(.processing) + "/" + text)
+        }
+    }
+
+    /// The backup of a claim of `id`, whichever worker made it (a reaper may have renamed the claim).
+    private func backup(of id: JobID) -> String? {
+        var found: String?
+        let prefix = "." + id.rawValue + "@"
+        try? FileSystem.forEachName(in: folder(.processing), hidden: true) { text in
+            if found == nil, text.hasPrefix(prefix), FileName(parsing: String(text.dropFirst()), in: .processing)?.id == id {
+                found = folder(.processing) + "/" + text
+            }
+        }
+        return found
+    }
+
+    private func reapClaim(_ claim: FileName, as me: String, now: Timestamp, into report: inout ReapReport) {
+        let mine = FileName.processing(id: claim.id, worker: me)
+        do {
+            try move(claim, to: mine)
+        } catch {
+            return  // another reaper took it, or the worker finished: not ours
+        }
+        CrashPoint.check("reap-after-takeover")
+        // A record lost to a crash (its run began unsynced) falls back to the claimed backup.
+        let backup = self.backup(of: claim.id) ?? backupPath(of: claim)
+        var recorded = (try? readRecordedState(mine)) ?? .processing
+        var record: JobRecord
+        if let current = try? readJob(mine) {
+            record = current
+        } else if let bytes = try? Spool.readRegularFile(backup, limit: config.maxJobBytes),
+                  let saved = try? JobRecord.parse(bytes, defaults: jobDefaults(cwd: nil)) {
+            record = saved
+            record.state = .processing  // it was claimed, and its run had begun (only then is there a backup)
+            record.beginAttempt(worker: claim.worker ?? "?", now: now)
+            recorded = .processing
+            try? rewrite(record, at: mine)
+        } else {
+            return  // neither is readable: left for doctor, never deleted
+        }
+        defer { if (try? FileSystem.linkStatus(path(mine))) == nil { try? FileSystem.unlink(backup) } }
+        do {
+            switch recorded {
+            case .completed, .dead, .failed:
+                // A worker writes its results unsynced and syncs them in groups: this one may
+                // not be on disk yet (the worker died in between), so it is synced before it moves.
+                record.state = recorded
+                try syncContents(of: [mine])
+                _ = try transfer(record, from: mine)
+                report.finished.append(record.id)
+            case .pending:
+                record.giveBack(now: now)
+                try rewrite(record, at: mine)
+                _ = try transfer(record, from: mine)
+                report.returned.append(record.id)
+            case .processing:
+                let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
+                let next = record.fail(lost, exitCode: nil, policy: failurePolicy, now: now)
+                try rewrite(record, at: mine)
+                CrashPoint.check("reap-after-rewrite")
+                _ = try transfer(record, from: mine)
+                if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
+                try? recordMetrics(CollectionOfOne(record))
+            }
+        } catch {
+            // Left as our claim: the next reap (after this process is gone) takes it again.
+        }
+    }
+
+    /// The "state" field as written in the file (the folder overrides it on normal reads).
+    func readRecordedState(_ name: FileName) throws(QueueError) -> JobState {
+        let bytes: [UInt8]
+        do { bytes = try Spool.readRegularFile(path(name), limit: config.maxJobBytes) } catch { throw .system(error) }
+        guard let value = try? parseJSON(bytes), let text = value.objectValue?["state"]?.stringValue,
+              let state = JobState(rawValue: text) else { return .pending }
+        return state
+    }
+
+    /// What a failed run means in this spool: its backoff and permanent exit codes.
+    public var failurePolicy: FailurePolicy {
+        FailurePolicy(backoff: Backoff(config: config), permanentExitCodes: config.permanentExitCodes)
+    }
+}

@@ -1,0 +1,272 @@
+// Spool: the directory that is the queue. It knows its folders, where a job of each state lives,
+// and how to publish a file durably: write in tmp/, fsync, rename into place, fsync the folder.
+
+import QueueSystem
+
+/// A spool directory and the operations that every command shares.
+public struct Spool: Sendable {
+    public let root: String
+    public let config: Config
+
+    /// Folders besides the five state folders.
+    public var tmp: String { root + "/tmp" }
+    public var ids: String { root + "/ids" }
+    public var logs: String { root + "/logs" }
+    public var workers: String { root + "/workers" }
+    public var quarantine: String { root + "/quarantine" }
+    public var configPath: String { root + "/config.json" }
+    public var metricsPath: String { root + "/metrics.json" }
+    /// While this file exists, workers claim nothing new.
+    public var pausedPath: String { root + "/paused" }
+    /// The captured output of a job's runs.
+    public func logPath(of id: JobID) -> String { logs + "/" + id.rawValue + ".log" }
+
+    public func folder(_ state: JobState) -> String { root + "/" + state.folder }
+    public func path(_ name: FileName) -> String { folder(name.state) + "/" + name.text }
+
+    /// The spool to use: `--spool`, else $QUEUECTL_SPOOL, else ~/.local/share/queuectl
+    /// (or $XDG_DATA_HOME/queuectl).
+    public static func defaultPath(option: String?) -> String {
+        if let option, !option.isEmpty { return option }
+        if let env = CurrentProcess.environmentValue("QUEUECTL_SPOOL"), !env.isEmpty { return env }
+        if let data = CurrentProcess.environmentValue("XDG_DATA_HOME"), !data.isEmpty { return data + "/queuectl" }
+        let home = CurrentProcess.environmentValue("HOME") ?? "/tmp"
+        return home + "/.local/share/queuectl"
+    }
+
+    /// Opens the spool at `path`, creating it and its folders (mode 0700) when missing.
+    public static func open(_ path: String) throws(QueueError) -> Spool {
+        let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        do {
+            if !FileSystem.exists(root) {
+                try makeParents(of: root)
+                try FileSystem.makeDirectory(root)
+            }
+            let info = try FileSystem.linkStatus(root)
+            guard info.isDirectory else { throw QueueError.spoolUnusable(path: root, reason: "it is a \(info.kindName), not a directory") }
+            let format = try SpoolFormat.version(ofSpoolAt: root)  // a newer format is refused before anything is made
+            for name in JobState.allCases.map(\.folder) + ["tmp", "ids", "logs", "workers", "quarantine"] {
+                try FileSystem.makeDirectory(root + "/" + name)
+            }
+            if format == nil { try SpoolFormat.write(root: root) }
+        } catch let error as SystemError {
+            throw .spoolUnusable(path: root, reason: error.description)
+        } catch let error as QueueError {
+            throw error
+        } catch {
+            throw .spoolUnusable(path: root, reason: "\(error)")
+        }
+        let config = try Spool.readConfig(root + "/config.json")
+        return Spool(root: root, config: config)
+    }
+
+    private static func makeParents(of path: String) throws(SystemError) {
+        var prefix = ""
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        for (index, part) in parts.enumerated() {
+            prefix += (index == 0 ? "" : "/") + part
+            if prefix.isEmpty || FileSystem.exists(prefix) { continue }
+            try FileSystem.makeDirectory(prefix, mode: 0o755)
+        }
+    }
+
+    static func readConfig(_ path: String) throws(QueueError) -> Config {
+        guard FileSystem.exists(path) else { return Config() }
+        let bytes: [UInt8]
+        do { bytes = try readRegularFile(path, limit: 1 << 20) } catch { throw .system(error) }
+        do {
+            return try Config.decode(try parseJSON(bytes))
+        } catch let error as JSONSyntaxError {
+            throw .invalidConfig(key: "config.json", reason: "\(path): \(error)")
+        } catch let error as QueueError {
+            throw error
+        } catch {
+            throw .invalidConfig(key: "config.json", reason: "\(error)")
+        }
+    }
+
+    /// Refuses a spool that other users could fill with commands for us to run: folders owned
+    /// by someone else, or writable by others (or by the group, unless `allow_group_write`).
+    public func checkSafeToRun() throws(QueueError) {
+        let forbidden: FileMode = config.allowsGroupWrite ? 0o002 : 0o022
+        for path in [root, folder(.pending), folder(.failed), folder(.processing), tmp] {
+            guard let info = try? FileSystem.linkStatus(path) else { continue }
+            if info.owner != CurrentProcess.userID {
+                throw .spoolUnusable(path: path, reason: "it belongs to uid \(info.owner), not to you (uid \(CurrentProcess.userID)); a worker runs only its own user's jobs")
+            }
+            if info.permissions & forbidden != 0 {
+                throw .spoolUnusable(path: path, reason: "its mode \(String(info.permissions, radix: 8)) lets other users add jobs; run 'chmod 700 \(path)' (or 'queuectl doctor --fix'), or 'queuectl config set allow-group-write true' for a group-shared spool")
+            }
+        }
+    }
+
+    /// Writes the config atomically.
+    public func save(_ config: Config) throws(QueueError) {
+        try publish(Array((encodeJSON(.object(config.values), pretty: true) + "\n").utf8), at: configPath, replacing: true)
+    }
+
+    // MARK: Publishing
+
+    /// Writes `bytes` to a new file in tmp/, fsyncs it, renames it to `path`, fsyncs the folder.
+    /// With `replacing: false` the rename fails with EEXIST rather than replace a file.
+    public func publish(_ bytes: [UInt8], at path: String, replacing: Bool = false) throws(QueueError) {
+        let temporary = tmp + "/" + Spool.temporaryName()
+        do {
+            try writeFile(bytes, at: temporary, sync: config.isDurable)
+            if replacing {
+                try FileSystem.rename(temporary, to: path)
+            } else {
+                try FileSystem.renameNoReplace(temporary, to: path)
+            }
+        } catch {
+            try? FileSystem.unlink(temporary)
+            throw .system(error)
+        }
+        if config.isDurable {
+            do { try FileSystem.syncDirectory(Spool.parent(of: path)) } catch { throw .system(error) }
+        }
+    }
+
+    /// Creates `path` exclusively with `bytes`, fsync'ed when the config asks for durability.
+    public func writeFile(_ bytes: [UInt8], at path: String, sync: Bool) throws(SystemError) {
+        let file = try FileDescriptor.open(path, [.writeOnly, .create, .exclusive], mode: 0o600)
+        try file.closeAfter { file throws(SystemError) in
+            try file.writeAll(bytes, path: path)
+            if sync { try file.sync(path: path) }
+        }
+    }
+
+    /// Moves a job file from one state folder to another with one rename that never replaces.
+    public func move(_ from: FileName, to: FileName) throws(SystemError) {
+        try FileSystem.renameNoReplace(path(from), to: path(to))
+    }
+
+    /// Makes the contents of the files named durable, when durability is on (see `FileSystem.syncFiles`).
+    public func syncContents(of names: [FileName]) throws(SystemError) {
+        guard config.isDurable else { return }
+        try FileSystem.syncFiles(names.map(path))
+    }
+
+    /// fsync of the state folders named, when durability is on.
+    public func syncFolders(_ states: some Sequence<JobState>) throws(SystemError) {
+        guard config.isDurable else { return }
+        for state in states { try FileSystem.syncDirectory(folder(state)) }
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// A name for tmp/ that no other process can pick: pid, time and randomness.
+    static func temporaryName() -> String {
+        "\(CurrentProcess.pid).\(SystemClock.monotonicMicroseconds).\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    // MARK: Reading
+
+    /// Reads a job file: refuses symlinks, FIFOs, devices, directories and files over `limit`.
+    public func readJob(_ name: FileName) throws(QueueError) -> JobRecord {
+        let bytes: [UInt8]
+        do { bytes = try Spool.readRegularFile(path(name), limit: config.maxJobBytes) } catch { throw .system(error) }
+        var record = try JobRecord.parse(bytes, defaults: .init(maxRetries: config.maxRetries, cwd: nil, now: .now()))
+        record.state = name.state  // the folder is the truth
+        return record
+    }
+
+    /// Opens without following links and without blocking on a FIFO, checks it is a regular file
+    /// no larger than `limit`, and reads it.
+    public static func readRegularFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+        let file = try FileDescriptor.open(path, .nonBlocking)
+        return try file.closeAfter { file throws(SystemError) in
+            let info = try file.status()
+            guard info.isRegularFile else { throw SystemError("open", [path], .invalidArgument) }
+            guard info.size <= limit else { throw SystemError("read", [path], .fileTooLarge) }
+            return try file.readAll(limit: limit, path: path)
+        }
+    }
+}
+
+extension Spool {
+    /// Rewrites a job file in place, durably, only if it is still there (see `replaceExisting`).
+    public func rewrite(_ record: JobRecord, at name: FileName) throws(SystemError) {
+        let temporary = tmp + "/" + Spool.temporaryName()
+        do {
+            try writeFile(record.fileBytes, at: temporary, sync: config.isDurable)
+            try FileSystem.replaceExisting(path(name), with: temporary)
+        } catch {
+            try? FileSystem.unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Marks a claimed job as running: the new record replaces the claimed file without an
+    /// fsync, and the claimed (durable) content is kept as `processing/.NAME`, so a crash that
+    /// loses the unsynced record still leaves a whole job for the reaper. The backup is a hard
+    /// link made BEFORE the record is replaced: a journal that commits the replacement has
+    /// committed the backup too (a backup made after it, from what the exchange left in tmp/,
+    /// could be lost while the empty new claim survived). Removed once the run's result has
+    /// been recorded (`discardBackup`).
+    public func beginRun(_ record: JobRecord, at claim: FileName) throws(SystemError) {
+        let temporary = tmp + "/" + Spool.temporaryName()
+        let backup = backupPath(of: claim)
+        do {
+            if FileSystem.exists(backup) { try FileSystem.unlink(backup) }  // left by a crash under this name
+            do {
+                try writeFile(record.fileBytes, at: temporary, sync: false)
+                try FileSystem.link(path(claim), at: backup)
+                try FileSystem.replaceExisting(path(claim), with: temporary)
+            } catch where error.errno == .notPermitted || error.errno == .notSupported {
+                // No hard links on this file system: the new record is made durable first, then
+                // exchanged with the claim, and the old content left in tmp/ becomes the backup.
+                try FileSystem.syncFile(temporary)
+                try FileSystem.replaceExisting(path(claim), with: temporary, keepingOld: true)
+                try FileSystem.rename(temporary, to: backup)
+            }
+        } catch {
+            try? FileSystem.unlink(temporary)
+            if error.isNotFound { try? FileSystem.unlink(backup) }  // the claim was taken back
+            throw error
+        }
+    }
+
+    /// Writes a run's result over the claim's record, in place and unsynced (the worker's group
+    /// commit syncs it before it moves). No new file: on ext4 a create costs far more than a
+    /// write once a busy queue has freed many inodes. Written from the start, then what is left
+    /// of the old record is cut (never a truncate to zero first: ext4 then flushes the file at
+    /// close, an fsync in all but name). A crash of the machine that tears the write leaves an
+    /// unreadable claim, and the reaper falls back to the claimed record kept as the backup; a
+    /// killed worker cannot tear it (one write(2) to a regular file completes before a signal is
+    /// acted on). Fails with ENOENT when the claim was taken back.
+    public func writeResult(_ record: JobRecord, at claim: FileName) throws(SystemError) {
+        let bytes = record.fileBytes
+        let file = try FileDescriptor.open(path(claim), .writeOnly)
+        try file.closeAfter { file throws(SystemError) in
+            let size = try file.status().size
+            try file.writeAll(bytes, path: path(claim))
+            if size > bytes.count { try file.truncate(to: bytes.count) }
+        }
+    }
+
+    /// `processing/.ID@W.json`: the claimed record as it was before its run began.
+    public func backupPath(of claim: FileName) -> String {
+        folder(.processing) + "/." + claim.text
+    }
+
+    public func discardBackup(of claim: FileName) {
+        try? FileSystem.unlink(backupPath(of: claim))
+    }
+
+    /// The final step of a state change: the rewritten record moves to its new folder with one
+    /// rename; the hint follows for pending/ and failed/. With `syncFolder: false` the caller
+    /// fsyncs the target folder itself, once for a group of moves.
+    public func transfer(_ record: JobRecord, from name: FileName, syncFolder: Bool = true) throws(SystemError) -> FileName {
+        let target = FileName.make(for: record)
+        try move(name, to: target)
+        // One fsync of the target folder: ext4 and XFS journal both sides of a rename in one
+        // transaction, so this also makes the departure from the source folder durable.
+        if syncFolder { try syncFolders([target.state]) }
+        if target.state == .pending || target.state == .failed { updateHint(record.id, to: target) }
+        return target
+    }
+}

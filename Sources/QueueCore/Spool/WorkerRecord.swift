@@ -1,0 +1,128 @@
+// WorkerRecord: SPOOL/workers/W.json, one per live worker, published before its first claim.
+// The worker holds an flock(2) on it for its whole life (the kernel drops it the instant the
+// process dies: no PID-reuse confusion), and touches its mtime as the heartbeat other hosts read.
+
+import QueueSystem
+
+/// What a worker says about itself.
+public struct WorkerRecord: Sendable {
+    public let id: String
+    public let pid: Int32
+    public let host: String
+    public let startedAt: Timestamp
+    /// The record file's mtime: the last heartbeat.
+    public var heartbeat: Timestamp
+
+    public var json: JSONValue {
+        var object = JSONObject()
+        object["id"] = .string(id)
+        object["pid"] = .number(JSONNumber(Int(pid)))
+        object["host"] = .string(host)
+        object["started_at"] = .string(startedAt.iso8601)
+        object["heartbeat"] = .string(heartbeat.iso8601)
+        return .object(object)
+    }
+
+    /// A worker id safe in file names: host, pid and a random suffix (pids are reused).
+    public static func makeID(host: String, pid: Int32) -> String {
+        let suffix = String(UInt32.random(in: 0...UInt32.max) % 46656, radix: 36)
+        return "\(safeHost(host))-\(pid)-\(suffix)"
+    }
+
+    static func safeHost(_ host: String) -> String {
+        let safe = String(host.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
+        return safe.isEmpty ? "host" : safe
+    }
+
+    /// True when `id` (of a worker, or of a `reap`, `cancel` or `doctor` run, which publish no
+    /// record) names a process of this host that no longer exists.
+    static func isGoneFromThisHost(_ id: String) -> Bool {
+        let parts = id.split(separator: "-")
+        guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { return false }
+        let prefix = safeHost(CurrentProcess.hostName) + "-"
+        let host = id.hasPrefix(prefix) || ["reaper-", "cancel-", "doctor-"].contains { id.hasPrefix($0 + prefix) }
+        return host && !Signals.isAlive(pid)
+    }
+}
+
+/// A live worker's hold on its record: the open, locked descriptor.
+public struct WorkerRegistration: Sendable {
+    public let record: WorkerRecord
+    let descriptor: FileDescriptor
+    let path: String
+
+    /// Heartbeat: sets the record's mtime to now.
+    public func heartbeat() {
+        try? descriptor.touch()
+    }
+
+    /// Removes the record and drops the lock (a clean exit).
+    public func end() {
+        try? FileSystem.unlink(path)
+        descriptor.close()
+    }
+}
+
+extension Spool {
+    /// Publishes this process's worker record with its lock already held: the record is
+    /// created and locked in tmp/, then renamed into workers/, so no reaper ever sees it unlocked.
+    public func registerWorker() throws(QueueError) -> WorkerRegistration {
+        let host = CurrentProcess.hostName
+        let pid = CurrentProcess.pid
+        let now = Timestamp.now()
+        let record = WorkerRecord(id: WorkerRecord.makeID(host: host, pid: pid), pid: pid, host: host,
+                                  startedAt: now, heartbeat: now)
+        let temporary = tmp + "/" + Spool.temporaryName()
+        let path = workers + "/" + record.id + ".json"
+        do {
+            let file = try FileDescriptor.open(temporary, [.readWrite, .create, .exclusive], mode: 0o600)
+            _ = try file.lockExclusive(wait: true)
+            try file.writeAll(encodeJSON(record.json, pretty: true) + "\n", path: temporary)
+            if config.isDurable { try file.sync(path: temporary) }
+            try FileSystem.renameNoReplace(temporary, to: path)
+            if config.isDurable { try FileSystem.syncDirectory(workers) }
+            return WorkerRegistration(record: record, descriptor: file, path: path)
+        } catch {
+            try? FileSystem.unlink(temporary)
+            throw .system(error)
+        }
+    }
+
+    /// Every worker record in the spool, with its heartbeat and whether it is alive.
+    public func workerRecords() -> [(record: WorkerRecord, isAlive: Bool)] {
+        var result: [(WorkerRecord, Bool)] = []
+        let now = Timestamp.now()
+        let names = (try? FileSystem.names(in: workers)) ?? []
+        for name in names where name.hasSuffix(".json") {
+            let path = workers + "/" + name
+            // open + fstat, not lstat: on network file systems an open revalidates the cached
+            // attributes, so the heartbeat read is the one the other host wrote.
+            guard let file = try? FileDescriptor.open(path, .nonBlocking) else { continue }
+            let contents = try? file.closeAfter { file throws(SystemError) in
+                (try file.status(), try file.readAll(limit: 64 * 1024, path: path))
+            }
+            guard let (info, bytes) = contents, info.isRegularFile,
+                  let value = try? parseJSON(bytes), let object = value.objectValue,
+                  let id = object["id"]?.stringValue, let pid = object["pid"]?.intValue,
+                  let host = object["host"]?.stringValue,
+                  let started = object["started_at"]?.stringValue.flatMap(Timestamp.init(iso8601:))
+            else { continue }
+            let record = WorkerRecord(id: id, pid: Int32(pid), host: host, startedAt: started, heartbeat: info.modified)
+            result.append((record, isWorkerAlive(record, path: path, now: now)))
+        }
+        return result.sorted { ($0.0.host, $0.0.pid) < ($1.0.host, $1.0.pid) }
+    }
+
+    /// Same host: alive while someone holds the record's flock. Other hosts: alive while the
+    /// heartbeat is younger than `lease_sec`.
+    func isWorkerAlive(_ record: WorkerRecord, path: String, now: Timestamp) -> Bool {
+        if record.host == CurrentProcess.hostName {
+            guard let file = try? FileDescriptor.open(path, .nonBlocking) else { return false }
+            defer { file.close() }
+            // Taking the lock means nobody holds it; closing the descriptor releases it again.
+            return (try? file.lockExclusive(wait: false)) == false
+        }
+        return now.secondsSince(record.heartbeat) <= config.leaseSeconds
+    }
+}
+

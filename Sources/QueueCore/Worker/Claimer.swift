@@ -1,0 +1,132 @@
+// Claimer: turns the next candidate into a running job. A claim is one rename into processing/
+// (renameat2 NOREPLACE: two workers never hold the same claim); a lost race (ENOENT) is a normal
+// event. A job waiting for its dependencies is read in place and left unclaimed; a claimed file
+// that cannot be run goes to quarantine, never executed and never deleted.
+
+import QueueSystem
+
+/// What one attempt to claim and start a job came to.
+enum ClaimOutcome {
+    /// The job runs.
+    case started(Claim, Run)
+    /// The job ended without running (a dependency ended dead, or the command cannot start):
+    /// its result is to be recorded.
+    case settled(Claim)
+    /// Nothing could be written (a full disk): the job was given back; claim nothing for a while.
+    case noSpace
+}
+
+struct Claimer {
+    let spool: Spool
+    let worker: String
+    /// What every job inherits, computed once (see `Run.inheritedEnvironment`).
+    let environment: [String]
+    let log: (String) -> Void
+
+    /// Claims the best candidate that can be claimed now; nil when none can.
+    func claimNext(from index: inout CandidateIndex, now: Timestamp) -> ClaimOutcome? {
+        while let name = index.next(now: now) {
+            // A job waiting for its dependencies stays where it is, unclaimed: it is read in
+            // place (pending files never change) and put back in the index for a second.
+            let read = try? spool.readJob(name)
+            if let read, !read.after.isEmpty, case .waiting = dependencies(of: read) {
+                index.postpone(name, until: now.adding(seconds: 1))
+                continue
+            }
+            let claim = FileName.processing(id: name.id, worker: worker)
+            do {
+                try spool.move(name, to: claim)
+            } catch {
+                if !error.isNotFound { log("claim of \(name.text) failed: \(error)") }
+                continue  // someone else won the race: a normal event
+            }
+            CrashPoint.check("after-claim")
+            if let outcome = start(claim, from: name, read: read, index: &index, now: now) { return outcome }
+        }
+        return nil
+    }
+
+    /// Starts the claimed job; nil when it did not run and nothing is left to record (a bad file
+    /// quarantined, a dependency not ready after all, a claim lost).
+    /// `read` is the record as read before the claim (the same file: pending files never change).
+    private func start(_ claim: FileName, from name: FileName, read: JobRecord?, index: inout CandidateIndex,
+                       now: Timestamp) -> ClaimOutcome? {
+        var record: JobRecord
+        do {
+            let owner = try FileSystem.linkStatus(spool.path(claim)).owner
+            if owner != CurrentProcess.userID {
+                throw QueueError.spoolUnusable(path: spool.path(claim), reason: "the job file belongs to uid \(owner), not to this worker's user")
+            }
+            record = try read ?? spool.readJob(claim)
+        } catch {
+            putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
+            return nil
+        }
+        record.state = .processing  // the folder is the truth: it was claimed
+        switch dependencies(of: record) {
+        case .ready:
+            break
+        case .waiting:
+            // A dependency moved back (a dlq retry) between the look and the claim.
+            giveBack(claim, to: name, index: &index, for: 1, now: now)
+            return nil
+        case .failed(let dependency, let state):
+            record.cancel(.dependencyEnded(dependency, state), now: now)
+            return .settled(Claim(record: record, name: claim))
+        }
+        record.beginAttempt(worker: worker, now: now)
+        do {
+            try spool.beginRun(record, at: claim)
+        } catch {
+            if error.isNotFound {
+                log("claim of \(record.id) lost before its run: \(error)")
+                return nil
+            }
+            // No space to write the record (usually): give the job back with one rename, which
+            // needs none.
+            log("cannot start \(record.id): \(error); returned to the queue, claims paused for 2s")
+            giveBack(claim, to: name, index: &index, for: 2, now: now)
+            return .noSpace
+        }
+        do {
+            let run = try Run(record: record, attempt: record.attempts, worker: worker, spool: spool,
+                              environment: environment, now: now)
+            return .started(Claim(record: record, name: claim), run)
+        } catch {
+            record.endRun(duration: 0, now: now)
+            record.fail("cannot start the command: \(error)", exitCode: nil, policy: spool.failurePolicy, now: now)
+            return .settled(Claim(record: record, name: claim))
+        }
+    }
+
+    /// Undoes a claim with one rename back to the name it had, and looks at it again `seconds` later.
+    private func giveBack(_ claim: FileName, to name: FileName, index: inout CandidateIndex, for seconds: Double,
+                          now: Timestamp) {
+        try? FileSystem.renameNoReplace(spool.path(claim), to: spool.path(name))
+        index.postpone(name, until: now.adding(seconds: seconds))
+    }
+
+    private func putAside(_ claim: FileName, reason: String) {
+        do {
+            try spool.quarantineFile(named: claim.text, in: JobState.processing.folder, reason: reason)
+            log("quarantined \(claim.text): \(reason)")
+        } catch {
+            log("could not quarantine \(claim.text): \(error)")
+        }
+    }
+
+    enum DependencyState { case ready, waiting, failed(JobID, JobState) }
+
+    /// O(number of dependencies): each is located through its id, no scan.
+    func dependencies(of record: JobRecord) -> DependencyState {
+        var waiting = false
+        for dependency in record.after {
+            switch spool.locate(dependency)?.state {
+            case .completed: continue
+            case .dead, nil: return .failed(dependency, .dead)
+            default: waiting = true
+            }
+        }
+        return waiting ? .waiting : .ready
+    }
+}

@@ -1,0 +1,277 @@
+// Path operations: rename (with and without replacing), link, unlink, mkdir, lstat, listing.
+// Nothing here follows a symbolic link; a lost race surfaces as ENOENT or EEXIST for the caller to judge.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The path-level system calls the spool needs.
+public enum FileSystem {
+    /// rename(2): atomically replaces `target` if it exists. Use only for a path owned by the caller.
+    public static func rename(_ source: String, to target: String) throws(SystemError) {
+        _ = try valueOrErrno("rename", [source, target]) { Glibc.rename(source, target) }
+    }
+
+    /// renameat2(RENAME_NOREPLACE): fails with EEXIST instead of replacing `target`.
+    /// File systems without the flag (some FUSE mounts) fall back to link(2) + unlink(2), which
+    /// is as exclusive (link fails with EEXIST); only where hard links are refused too does it
+    /// come down to a check, then a rename.
+    public static func renameNoReplace(_ source: String, to target: String) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("rename", [source, target]) {
+                system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 1 /* RENAME_NOREPLACE */)
+            }
+        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
+            || error.errno == .notSupported
+        {
+            do {
+                try link(source, at: target)
+            } catch where error.errno == .notPermitted || error.errno == .notSupported {
+                if exists(target) { throw SystemError("rename", [source, target], .fileExists) }
+                try rename(source, to: target)
+                return
+            }
+            try unlink(source)
+        }
+    }
+
+    /// link(2): a second name for `existing`; fails with EEXIST when `path` exists.
+    public static func link(_ existing: String, at path: String) throws(SystemError) {
+        _ = try valueOrErrno("link", [existing, path]) { Glibc.link(existing, path) }
+    }
+
+    /// Replaces `target` with `source` only if `target` still exists (renameat2 RENAME_EXCHANGE,
+    /// then unlink of the old content). A worker that lost its claim gets ENOENT instead of
+    /// resurrecting the file. File systems without the flag fall back to a check, then rename.
+    /// With `keepingOld`, the old content stays at `source` (a hard link in the fallback).
+    public static func replaceExisting(_ target: String, with source: String, keepingOld: Bool = false) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("rename", [source, target]) {
+                system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 2 /* RENAME_EXCHANGE */)
+            }
+            if !keepingOld { try unlink(source) }
+        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
+            || error.errno == .notSupported
+        {
+            guard exists(target) else { throw SystemError("rename", [source, target], .noSuchFileOrDirectory) }
+            if keepingOld {
+                let new = source + ".new"
+                try rename(source, to: new)
+                try link(target, at: source)
+                try rename(new, to: target)
+            } else {
+                try rename(source, to: target)
+            }
+        }
+    }
+
+    /// renameat(2) between two open folders: `source` in `sourceDirectory` replaces `target` in
+    /// `targetDirectory` (no path walk per call: for loops over many files in the same folders).
+    public static func rename(_ source: String, in sourceDirectory: FileDescriptor,
+                              to target: String, in targetDirectory: FileDescriptor) throws(SystemError) {
+        _ = try valueOrErrno("rename", [source, target]) {
+            renameat(sourceDirectory.rawValue, source, targetDirectory.rawValue, target)
+        }
+    }
+
+    public static func unlink(_ path: String) throws(SystemError) {
+        _ = try valueOrErrno("unlink", [path]) { Glibc.unlink(path) }
+    }
+
+    /// Creates a directory; an existing one is fine.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("mkdir", [path]) { mkdir(path, mode) }
+        } catch where error.errno == .fileExists {
+            let info = try linkStatus(path)
+            if !info.isDirectory { throw SystemError("mkdir", [path], .notDirectory) }
+        }
+    }
+
+    public static func removeDirectory(_ path: String) throws(SystemError) {
+        _ = try valueOrErrno("rmdir", [path]) { rmdir(path) }
+    }
+
+    /// Creates a symbolic link exclusively: EEXIST when `path` exists. Used as an O(1) reservation.
+    /// With `directory`, `path` is relative to that open folder (symlinkat).
+    public static func symlink(_ target: String, at path: String, in directory: FileDescriptor? = nil) throws(SystemError) {
+        _ = try valueOrErrno("symlink", [path]) { symlinkat(target, directory?.rawValue ?? AT_FDCWD, path) }
+    }
+
+    /// mkfifo(3): a new named pipe; EEXIST when `path` exists.
+    public static func makeFIFO(_ path: String, mode: mode_t = 0o600) throws(SystemError) {
+        _ = try valueOrErrno("mkfifo", [path]) { mkfifo(path, mode) }
+    }
+
+    /// The text of a symbolic link, never followed.
+    public static func readLink(_ path: String) throws(SystemError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = try valueOrErrno("readlink", [path]) { readlink(path, &buffer, buffer.count - 1) }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// lstat(2): the file itself, never what a symlink points to.
+    public static func linkStatus(_ path: String) throws(SystemError) -> FileStatus {
+        var info = stat()
+        _ = try valueOrErrno("lstat", [path]) { lstat(path, &info) }
+        return FileStatus(info)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// True when `path` is on a network or user-space file system (NFS, SMB, FUSE such as sshfs,
+    /// 9p, Ceph...), where inotify does not see other hosts' changes and folders must be polled.
+    public static func isRemote(_ path: String) -> Bool {
+        // struct statfs is not exported by the Glibc module; its first field is f_type (a long)
+        // on every Linux ABI we build for. 256 bytes covers the whole struct.
+        var buffer = [UInt64](repeating: 0, count: 32)
+        guard buffer.withUnsafeMutableBytes({ system_statfs(path, $0.baseAddress!) }) == 0 else { return true }
+        let type = Int(truncatingIfNeeded: buffer[0])
+        let remoteTypes: Set<Int> = [
+            0x6969,       // NFS
+            0x65735546,   // FUSE
+            0xFF534D42,   // CIFS
+            0xFE534D42,   // SMB2
+            0x517B,       // SMB
+            0x01021997,   // 9P
+            0x00C36400,   // Ceph
+            0x47504653,   // GPFS
+            0x0BD00BD0,   // Lustre
+            0x6B414653,   // AFS
+        ]
+        return remoteTypes.contains(type)
+    }
+
+    public static func setPermissions(_ path: String, _ mode: mode_t) throws(SystemError) {
+        _ = try valueOrErrno("chmod", [path]) { chmod(path, mode) }
+    }
+
+    /// fsync(2) of a directory: makes the renames and unlinks inside it durable.
+    public static func syncDirectory(_ path: String) throws(SystemError) {
+        try FileDescriptor.openDirectory(path).closeAfter { directory throws(SystemError) in
+            try directory.sync(path: path)
+        }
+    }
+
+    /// fsync(2) of a file by its path.
+    public static func syncFile(_ path: String) throws(SystemError) {
+        try FileDescriptor.open(path, .readOnly).closeAfter { file throws(SystemError) in
+            try file.sync(path: path)
+        }
+    }
+
+    /// sync(2): flushes every dirty buffer of every file system (a benchmark settling between runs).
+    public static func syncAll() {
+        sync()
+    }
+
+    /// syncfs(2) of the file system holding `path`: every file written there is made durable
+    /// with one journal commit (a batch's worth of fsyncs in one call).
+    public static func syncFileSystem(containing path: String) throws(SystemError) {
+        try FileDescriptor.open(path, .readOnly).closeAfter { file throws(SystemError) in
+            try file.syncFileSystem()
+        }
+    }
+
+    /// Makes the data of every file in `paths` durable: one fsync for one file; for several,
+    /// one syncfs(2) (a single journal commit) where the file system honours it, and an fsync
+    /// of each where it does not: the kernel does not pass syncfs on to FUSE or network file
+    /// systems (measured: it returns 0 and the file system is never asked).
+    public static func syncFiles(_ paths: [String]) throws(SystemError) {
+        guard let first = paths.first else { return }
+        if paths.count > 1 && !isRemote(first) {
+            try syncFileSystem(containing: first)
+        } else {
+            for path in paths { try syncFile(path) }
+        }
+    }
+
+    /// The names in a directory, without `.`, `..` and other dot-files, in no particular order.
+    /// Reads with readdir(3) only: no stat per entry, so a million names cost one pass.
+    public static func names(in path: String) throws(SystemError) -> [String] {
+        var result: [String] = []
+        try forEachName(in: path) { result.append($0) }
+        return result
+    }
+
+    /// Calls `body` for each name that does not start with a dot (or, with `hidden`, for each
+    /// name that does, except `.` and `..`).
+    public static func forEachName(in path: String, hidden: Bool = false, _ body: (String) -> Void) throws(SystemError) {
+        guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = nameOf(entry)
+            let isHidden = name[0] == 0x2E /* . */
+            if isHidden != hidden { continue }
+            if hidden && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0)) { continue }
+            body(String(cString: name))
+        }
+    }
+
+    /// The NUL-terminated name of a directory entry, read in place. Never copy `d_name` itself:
+    /// it is declared as 256 bytes, but an entry is only as long as its name, so a copy reads
+    /// past the end of the last entry in readdir's buffer — and crashes when that is the end of
+    /// a page (it did, in a statically linked build).
+    private static func nameOf(_ entry: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
+        (UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \.d_name)!).assumingMemoryBound(to: CChar.self)
+    }
+
+    /// Counts the names that do not start with a dot, without building strings.
+    public static func countNames(in path: String) throws(SystemError) -> Int {
+        var count = 0
+        try forEachRawName(in: path) { _ in count += 1 }
+        return count
+    }
+
+    /// Calls `body` with the bytes of each name that does not start with a dot, without building
+    /// a String: for passes over folders of a million entries.
+    public static func forEachRawName(in path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(SystemError) {
+        guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = nameOf(entry)
+            if name[0] == 0x2E { continue }
+            body(UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name)))
+        }
+    }
+
+    /// mkdtemp(3): a new directory `prefix` + six random characters, mode 0700.
+    public static func makeTemporaryDirectory(prefix: String) throws(SystemError) -> String {
+        var template = Array((prefix + "XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw SystemError("mkdtemp", [prefix], .current) }
+        return String(cString: made)
+    }
+
+    /// Removes `path` and, when it is a directory, everything under it (symlinks are removed,
+    /// never followed). A name that vanishes meanwhile is not an error.
+    public static func removeTree(_ path: String) throws(SystemError) {
+        let info: FileStatus
+        do { info = try linkStatus(path) } catch where error.isNotFound { return }
+        if info.isDirectory {
+            // Unreadable folders (a test's chmod 000) are opened up first.
+            if info.permissions & 0o700 != 0o700 { try? setPermissions(path, info.permissions | 0o700) }
+            var children = try names(in: path)
+            try forEachName(in: path, hidden: true) { children.append($0) }
+            for name in children { try removeTree(path + "/" + name) }
+            do { try removeDirectory(path) } catch where error.isNotFound {}
+        } else {
+            do { try unlink(path) } catch where error.isNotFound {}
+        }
+    }
+
+    /// True when `path` names a file this process may execute (access(2) with X_OK).
+    public static func isExecutable(_ path: String) -> Bool {
+        access(path, X_OK) == 0
+    }
+
+    /// A whole file of at most `limit` bytes, read to its end (so /proc files, which report
+    /// size 0, read whole too).
+    public static func readFile(_ path: String, limit: Int = 16 << 20) throws(SystemError) -> [UInt8] {
+        try FileDescriptor.open(path, .readOnly).closeAfter { file throws(SystemError) in
+            try file.readAll(limit: limit, path: path)
+        }
+    }
+}
