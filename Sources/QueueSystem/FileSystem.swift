@@ -15,7 +15,9 @@ public enum FileSystem {
     /// renameat2(RENAME_NOREPLACE): fails with EEXIST instead of replacing `target`.
     /// File systems without the flag (some FUSE mounts) fall back to link(2) + unlink(2), which
     /// is as exclusive (link fails with EEXIST); only where hard links are refused too does it
-    /// come down to a check, then a rename.
+    /// come down to a check, then a rename. Two callers moving one source to two targets may
+    /// both make their link: the one whose unlink of the source fails with ENOENT lost, removes
+    /// its link (a second name of a file the winner holds) and gets ENOENT, as from a rename.
     public static func renameNoReplace(_ source: String, to target: String) throws(SystemError) {
         do {
             _ = try valueOrErrno("rename", [source, target]) {
@@ -31,7 +33,14 @@ public enum FileSystem {
                 try rename(source, to: target)
                 return
             }
-            try unlink(source)
+            do {
+                try unlink(source)
+            } catch where error.isNotFound {
+                // Keep the link only if it is the file's last name (the source vanished some other way).
+                if let info = try? linkStatus(target), info.linkCount <= 1 { return }
+                try? unlink(target)
+                throw SystemError("rename", [source, target], .noSuchFileOrDirectory)
+            }
         }
     }
 

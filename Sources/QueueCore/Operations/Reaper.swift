@@ -1,7 +1,9 @@
 // Reaper: returns the claims of dead workers. A claim is taken over by renaming it to the
 // reaper's own name first (so two reapers never both act on it), then its record decides:
 // never started → back to pending, uncharged; started → a lost run, charged, retried or dead;
-// a result already recorded → the interrupted move is finished.
+// a result already recorded → the interrupted move is finished. The takeover's rewrite is a new
+// file naming the reaper: a stale worker on another host that still opens its old claim name
+// reaches an unlinked file, or reads that the claim is no longer its own (see LeaseFence).
 
 import QueueSystem
 
@@ -105,12 +107,14 @@ extension Spool {
                 report.finished.append(record.id)
             case .pending:
                 record.giveBack(now: now)
+                record.takeOver(by: me)
                 try rewrite(record, at: mine)
                 _ = try transfer(record, from: mine)
                 report.returned.append(record.id)
             case .processing:
                 let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
                 let next = record.fail(lost, exitCode: nil, policy: failurePolicy, now: now)
+                record.takeOver(by: me)
                 try rewrite(record, at: mine)
                 CrashPoint.check("reap-after-rewrite")
                 _ = try transfer(record, from: mine)

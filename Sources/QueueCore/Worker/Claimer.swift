@@ -52,15 +52,31 @@ struct Claimer {
     private func start(_ claim: FileName, from name: FileName, read: JobRecord?, index: inout CandidateIndex,
                        now: Timestamp) -> ClaimOutcome? {
         var record: JobRecord
-        do {
-            let owner = try FileSystem.linkStatus(spool.path(claim)).owner
-            if owner != CurrentProcess.userID {
-                throw QueueError.spoolUnusable(path: spool.path(claim), reason: "the job file belongs to uid \(owner), not to this worker's user")
+        var pause = 50
+        while true {
+            do {
+                let owner = try FileSystem.linkStatus(spool.path(claim)).owner
+                if owner != CurrentProcess.userID {
+                    throw QueueError.spoolUnusable(path: spool.path(claim), reason: "the job file belongs to uid \(owner), not to this worker's user")
+                }
+                record = try read ?? spool.readJob(claim)
+                if pause > 50 { log("claim of \(claim.text) read on a retry after \(pause - 50) ms") }
+                break
+            } catch {
+                // A network file system's attribute cache can show a file just published by
+                // another host as empty or absent for a moment: read again before judging it.
+                if pause <= 400 {
+                    SystemClock.sleep(milliseconds: pause)
+                    pause *= 2
+                    continue
+                }
+                if case QueueError.system(let failure) = error, failure.isGone {
+                    log("claim of \(claim.text) lost before its run: \(failure)")
+                    return nil
+                }
+                putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
+                return nil
             }
-            record = try read ?? spool.readJob(claim)
-        } catch {
-            putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
-            return nil
         }
         record.state = .processing  // the folder is the truth: it was claimed
         switch dependencies(of: record) {

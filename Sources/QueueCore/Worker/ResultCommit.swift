@@ -3,6 +3,8 @@
 // one, one syncfs for several), moved with one rename each, and each target folder fsync'ed once
 // (`commit`). Until its move a job stays in processing/ with its claimed record kept as the
 // backup, so a crash of the machine costs a rerun and a crash of the worker lets the reaper finish.
+// Fenced (see LeaseFence): nothing is written or moved while the worker's lease may have lapsed,
+// and each move is preceded by a fresh read that finds the claim still naming this worker.
 
 import QueueSystem
 
@@ -26,8 +28,13 @@ final class ResultCommit {
     static let delay: Int64 = 50_000
     static let groupSize = 64
 
-    init(spool: Spool, log: @escaping (String) -> Void) {
+    private let worker: String
+    private let fence: LeaseFence
+
+    init(spool: Spool, worker: String, fence: LeaseFence, log: @escaping (String) -> Void) {
         self.spool = spool
+        self.worker = worker
+        self.fence = fence
         self.log = log
     }
 
@@ -36,6 +43,7 @@ final class ResultCommit {
     /// Writes the result into its claim, unsynced, and stages it for the next commit.
     func record(_ claim: Claim) {
         CrashPoint.check("before-result")
+        guard isFenceOpen(for: claim) else { return }
         do {
             try spool.writeResult(claim.record, at: claim.name)
             CrashPoint.check("after-result")
@@ -50,7 +58,39 @@ final class ResultCommit {
     func retryUnrecorded() {
         let retrying = unrecorded
         unrecorded = []
+        let checking = fence.isChecking
         for claim in retrying { record(claim) }
+        if checking && unrecorded.isEmpty && fence.isSafe(now: SystemClock.monotonicMicroseconds) { fence.checked() }
+    }
+
+    /// Whether the result of `claim` may be written now. While the lease may have lapsed it is
+    /// held (retried with the unrecorded ones); after a lapse the claim must be found still ours.
+    private func isFenceOpen(for claim: Claim) -> Bool {
+        let now = SystemClock.monotonicMicroseconds
+        guard fence.isSafe(now: now) else {
+            log("holding the result of \(claim.record.id): last heartbeat \(formatDuration(fence.age(now: now))) ago, "
+                + "past half of lease_sec; the claim may have been taken by another host")
+            unrecorded.append(claim)
+            return false
+        }
+        return !fence.isChecking || isStillOurs(claim)
+    }
+
+    /// A fresh read of the claim: there, and naming this worker (a reaper that takes a claim
+    /// rewrites it as a new file naming itself). Gone or someone else's: the result is dropped,
+    /// the reaper owns the job and counted the lost run. Unreadable: held for the next retry.
+    private func isStillOurs(_ claim: Claim) -> Bool {
+        do {
+            let current = try spool.readJob(claim.name)
+            if current.worker == worker { return true }
+            log("could not record the result of \(claim.record.id): the claim was taken back (now \(current.worker ?? "no one")'s)")
+        } catch .system(let error) where error.isGone {
+            log("could not record the result of \(claim.record.id): the claim was taken back")
+        } catch {
+            log("could not check the claim of \(claim.record.id): \(error); will retry")
+            unrecorded.append(claim)
+        }
+        return false
     }
 
     /// Group commit of the staged results. Returns the results moved, with where they went.
@@ -67,6 +107,14 @@ final class ResultCommit {
         }
         var moved: [(claim: Claim, target: FileName)] = []
         for claim in group {
+            // A move only after the fence and a fresh read of what it moves.
+            let now = SystemClock.monotonicMicroseconds
+            guard fence.isSafe(now: now) else {
+                log("holding the result of \(claim.record.id): last heartbeat \(formatDuration(fence.age(now: now))) ago")
+                unrecorded.append(claim)
+                continue
+            }
+            guard isStillOurs(claim) else { continue }
             do {
                 moved.append((claim, try spool.transfer(claim.record, from: claim.name, syncFolder: false)))
             } catch {
@@ -100,7 +148,7 @@ final class ResultCommit {
     }
 
     private func failed(_ claim: Claim, _ step: ResultStep, _ error: SystemError) {
-        if error.isNotFound {
+        if error.isGone {
             // The claim was taken back (this worker looked dead to another host): the reaper
             // owns the job now, and its lost run was counted there.
             log("could not \(step.rawValue) the result of \(claim.record.id): the claim was taken back")

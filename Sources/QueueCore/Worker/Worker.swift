@@ -17,13 +17,14 @@ public enum StopMode: Sendable {
 /// A worker bound to a spool.
 public final class Worker {
     public let spool: Spool
-    public let registration: WorkerRegistration
+    public private(set) var registration: WorkerRegistration
     public var id: String { registration.record.id }
     private let signals: FileDescriptor
     private let feed: CandidateFeed
     private let claimer: Claimer
     private let results: ResultCommit
     private let hooks: HookWatch
+    private let fence: LeaseFence
     private var current: (claim: Claim, run: Run)?
     private var isCancelling = false
     /// After a write failed for lack of space: no claims before this (monotonic µs).
@@ -47,7 +48,8 @@ public final class Worker {
         registration = try spool.registerWorker()
         feed = CandidateFeed(spool: spool, log: log)
         claimer = Claimer(spool: spool, worker: registration.record.id, environment: Run.inheritedEnvironment(), log: log)
-        results = ResultCommit(spool: spool, log: log)
+        fence = LeaseFence(leaseSeconds: spool.config.leaseSeconds, now: SystemClock.monotonicMicroseconds)
+        results = ResultCommit(spool: spool, worker: registration.record.id, fence: fence, log: log)
         hooks = HookWatch(spool: spool, log: log)
     }
 
@@ -73,9 +75,11 @@ public final class Worker {
         log("stopped")
     }
 
-    /// Not stopping, not paused, no result waiting to be written, no recent lack of space.
+    /// Not stopping, not paused, no result waiting to be written, no recent lack of space, the
+    /// lease held (see LeaseFence).
     private var mayClaim: Bool {
-        stopMode == nil && results.unrecorded.isEmpty && SystemClock.monotonicMicroseconds >= claimsPausedUntil
+        let now = SystemClock.monotonicMicroseconds
+        return stopMode == nil && results.unrecorded.isEmpty && now >= claimsPausedUntil && fence.isSafe(now: now)
             && !spool.isPaused
     }
 
@@ -138,7 +142,7 @@ public final class Worker {
     private func timers(now: Int64) {
         if !results.staged.isEmpty && now >= results.deadline { commit() }
         if now >= nextHeartbeat {
-            registration.heartbeat()
+            heartbeat(now: now)
             nextHeartbeat = now + Int64(spool.config.leaseSeconds / 3 * 1_000_000)
         }
         if now >= nextReap {
@@ -159,6 +163,22 @@ public final class Worker {
             nextCancelCheck = now + 1_000_000
         }
         if let run = current?.run { run.enforce(graceSeconds: spool.config.stopGraceSeconds, now: now) }
+    }
+
+    /// Touches the worker record; publishes it again if another host removed it (our lease had
+    /// lapsed). Only a heartbeat that reached the record renews the fence.
+    private func heartbeat(now: Int64) {
+        if registration.heartbeat() {
+            fence.renewed(at: now)
+            return
+        }
+        log("my worker record is gone (another host found my heartbeat older than lease_sec); publishing it again")
+        do {
+            registration = try spool.registerWorker(again: registration)
+            fence.renewed(at: SystemClock.monotonicMicroseconds)
+        } catch {
+            log("could not publish my worker record again: \(error); will retry")
+        }
     }
 
     /// A `cancel` of the running job: SIGTERM to its process group now, SIGKILL after the grace.
