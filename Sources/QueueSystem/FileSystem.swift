@@ -15,9 +15,9 @@ public enum FileSystem {
     /// renameat2(RENAME_NOREPLACE): fails with EEXIST instead of replacing `target`.
     /// File systems without the flag (some FUSE mounts) fall back to link(2) + unlink(2), which
     /// is as exclusive (link fails with EEXIST); only where hard links are refused too does it
-    /// come down to a check, then a rename. Two callers moving one source to two targets may
-    /// both make their link: the one whose unlink of the source fails with ENOENT lost, removes
-    /// its link (a second name of a file the winner holds) and gets ENOENT, as from a rename.
+    /// come down to a check, then a rename. A caller whose unlink of the source fails with ENOENT
+    /// lost a race: its link (a second name of a file someone else moved) is removed and it gets
+    /// ENOENT, as from a rename. For a target only the caller uses, see `renameToOwnName`.
     public static func renameNoReplace(_ source: String, to target: String) throws(SystemError) {
         do {
             _ = try valueOrErrno("rename", [source, target]) {
@@ -36,11 +36,26 @@ public enum FileSystem {
             do {
                 try unlink(source)
             } catch where error.isNotFound {
-                // Keep the link only if it is the file's last name (the source vanished some other way).
-                if let info = try? linkStatus(target), info.linkCount <= 1 { return }
                 try? unlink(target)
                 throw SystemError("rename", [source, target], .noSuchFileOrDirectory)
             }
+        }
+    }
+
+    /// Moves `source` to `target`, a name only the caller uses (a claim, a reaper's takeover):
+    /// renameat2(RENAME_NOREPLACE), else a plain rename(2), never link + unlink. Of several
+    /// callers moving one source, exactly one succeeds. On GlusterFS link(2) reaches a file
+    /// through the caller's cached name even after another client renamed it away (the file's
+    /// id is resolved, not its name), so a link + unlink claim could take a job already claimed.
+    public static func renameToOwnName(_ source: String, to target: String) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("rename", [source, target]) {
+                system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 1 /* RENAME_NOREPLACE */)
+            }
+        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
+            || error.errno == .notSupported
+        {
+            try rename(source, to: target)
         }
     }
 

@@ -74,7 +74,7 @@ extension Spool {
     private func reapClaim(_ claim: FileName, as me: String, now: Timestamp, into report: inout ReapReport) {
         let mine = FileName.processing(id: claim.id, worker: me)
         do {
-            try move(claim, to: mine)
+            try take(claim, as: mine)
         } catch {
             return  // another reaper took it, or the worker finished: not ours
         }

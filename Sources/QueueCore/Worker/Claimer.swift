@@ -35,7 +35,7 @@ struct Claimer {
             }
             let claim = FileName.processing(id: name.id, worker: worker)
             do {
-                try spool.move(name, to: claim)
+                try spool.take(name, as: claim)
             } catch {
                 if !error.isNotFound { log("claim of \(name.text) failed: \(error)") }
                 continue  // someone else won the race: a normal event

@@ -68,8 +68,10 @@ final class ResultCommit {
     private func isFenceOpen(for claim: Claim) -> Bool {
         let now = SystemClock.monotonicMicroseconds
         guard fence.isSafe(now: now) else {
-            log("holding the result of \(claim.record.id): last heartbeat \(formatDuration(fence.age(now: now))) ago, "
-                + "past half of lease_sec; the claim may have been taken by another host")
+            log(fence.age(now: now) * 2 >= spool.config.leaseSeconds
+                ? "holding the result of \(claim.record.id): last heartbeat \(formatDuration(fence.age(now: now))) ago, "
+                    + "past half of lease_sec; the claim may have been taken by another host"
+                : "holding the result of \(claim.record.id) until the claim can be checked (heartbeat renewed after a lapse)")
             unrecorded.append(claim)
             return false
         }
@@ -153,6 +155,16 @@ final class ResultCommit {
             // owns the job now, and its lost run was counted there.
             log("could not \(step.rawValue) the result of \(claim.record.id): the claim was taken back")
             return
+        }
+        if error.isExisting && step == .move {
+            // The job is already final under its fixed name: this claim is a second copy (a run
+            // twice over through a fault). Set aside for a human rather than retried for ever.
+            let reason = "a second copy of job \(claim.record.id), already recorded as \(claim.record.state.rawValue); this run's result is in the file"
+            if (try? spool.quarantineFile(named: claim.name.text, in: JobState.processing.folder, reason: reason)) != nil {
+                spool.discardBackup(of: claim.name)
+                log("quarantined \(claim.name.text): \(reason)")
+                return
+            }
         }
         // A full disk, usually: keep the claim (the job is safe in processing/) and try again at
         // the next reap tick; no new job is claimed until it is recorded.
