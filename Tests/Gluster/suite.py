@@ -406,10 +406,13 @@ class Suite:
                     reason = f.read().strip()
                 log(f"  quarantined: {reason}")
                 self.anomaly("quarantined-valid-job", 1, reason)
+        reread = 0
         for host in hosts:
             for line in host.output().splitlines():
+                reread += "read on a retry" in line
                 if "quarantined" in line or "claim of" in line or "could not" in line or "reaped" in line:
                     log(f"  {host.name}: {line}")
+        self.figures["a_claims_read_on_a_retry"] = reread
         runs = self.ledger_runs(ledger)
         ids = {f"{c}-b{b}-{i:03d}" for c in "ab" for b in range(batch_per_mount) for i in range(batch_size)} | \
               {f"{c}-s-{i:03d}" for c in "ab" for i in range(singles_per_mount)}
