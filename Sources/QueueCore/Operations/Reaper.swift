@@ -107,7 +107,6 @@ extension Spool {
                 report.finished.append(record.id)
             case .pending:
                 record.giveBack(now: now)
-                record.takeOver(by: me)
                 try rewrite(record, at: mine)
                 _ = try transfer(record, from: mine)
                 report.returned.append(record.id)

@@ -21,6 +21,8 @@ struct Claimer {
     let worker: String
     /// What every job inherits, computed once (see `Run.inheritedEnvironment`).
     let environment: [String]
+    /// Checked just before a run begins: a worker stopped since its claim may have lost it.
+    let fence: LeaseFence
     let log: (String) -> Void
 
     /// Claims the best candidate that can be claimed now; nil when none can.
@@ -89,6 +91,13 @@ struct Claimer {
         case .failed(let dependency, let state):
             record.cancel(.dependencyEnded(dependency, state), now: now)
             return .settled(Claim(record: record, name: claim))
+        }
+        guard fence.isSafe(now: SystemClock.monotonicMicroseconds) else {
+            // Stopped between the claim and here for long enough to be reaped: give it back by
+            // name (ENOENT if a reaper has it) rather than begin a run in a claim maybe taken.
+            log("claim of \(record.id) given back: lease lapsed before its run began")
+            giveBack(claim, to: name, index: &index, for: 0, now: now)
+            return nil
         }
         record.beginAttempt(worker: worker, now: now)
         do {

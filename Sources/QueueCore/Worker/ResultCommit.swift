@@ -28,12 +28,10 @@ final class ResultCommit {
     static let delay: Int64 = 50_000
     static let groupSize = 64
 
-    private let worker: String
     private let fence: LeaseFence
 
-    init(spool: Spool, worker: String, fence: LeaseFence, log: @escaping (String) -> Void) {
+    init(spool: Spool, fence: LeaseFence, log: @escaping (String) -> Void) {
         self.spool = spool
-        self.worker = worker
         self.fence = fence
         self.log = log
     }
@@ -78,13 +76,14 @@ final class ResultCommit {
         return !fence.isChecking || isStillOurs(claim)
     }
 
-    /// A fresh read of the claim: there, and naming this worker (a reaper that takes a claim
-    /// rewrites it as a new file naming itself). Gone or someone else's: the result is dropped,
-    /// the reaper owns the job and counted the lost run. Unreadable: held for the next retry.
+    /// A fresh read of the claim: there, and naming the worker this one wrote into it (a reaper
+    /// that takes a claim rewrites it as a new file naming itself). Gone or someone else's: the
+    /// result is dropped, the reaper owns the job and counted the lost run. Unreadable: held for
+    /// the next retry.
     private func isStillOurs(_ claim: Claim) -> Bool {
         do {
             let current = try spool.readJob(claim.name)
-            if current.worker == worker { return true }
+            if current.worker == claim.record.worker { return true }
             log("could not record the result of \(claim.record.id): the claim was taken back (now \(current.worker ?? "no one")'s)")
         } catch .system(let error) where error.isGone {
             log("could not record the result of \(claim.record.id): the claim was taken back")

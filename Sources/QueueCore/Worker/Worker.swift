@@ -47,9 +47,10 @@ public final class Worker {
         try spool.checkSafeToRun()
         registration = try spool.registerWorker()
         feed = CandidateFeed(spool: spool, log: log)
-        claimer = Claimer(spool: spool, worker: registration.record.id, environment: Run.inheritedEnvironment(), log: log)
         fence = LeaseFence(leaseSeconds: spool.config.leaseSeconds, now: SystemClock.monotonicMicroseconds)
-        results = ResultCommit(spool: spool, worker: registration.record.id, fence: fence, log: log)
+        claimer = Claimer(spool: spool, worker: registration.record.id, environment: Run.inheritedEnvironment(),
+                          fence: fence, log: log)
+        results = ResultCommit(spool: spool, fence: fence, log: log)
         hooks = HookWatch(spool: spool, log: log)
     }
 
