@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """queuectl on a real GlusterFS volume: two FUSE mounts of one volume are two hosts.
 
-    suite.py QUEUECTL [--options default|strict|both] [--only a,b,c,d,e,probe]
+    suite.py QUEUECTL [--options default|strict|both] [--only probe,a,b,c,d,e,rate]
 
 For each option set: a fresh volume (volume.sh up, torn down on any exit), then
   probe  raw file-system races between the two clients (symlink, mkdir, rename, stale open)
@@ -10,6 +10,7 @@ For each option set: a fresh volume (volume.sh up, torn down on any exit), then
   c      a worker SIGSTOPped past its lease mid-run, resumed after the other host reaped it
   d      kill -9 of every worker of one host mid-drain: recovered within the lease
   e      pause/resume, config set, cancel, dlq retry through one host, obeyed on the other
+  rate   (only when named) drain of 900 `true` jobs by 2 + 2 workers, GlusterFS beside local disk
 A second "host" is a UTS namespace with its own hostname (unshare --uts). Every job appends
 one file per run to a ledger on local disk, named ID.ATTEMPT.HOST.PID.
 
@@ -406,13 +407,17 @@ class Suite:
                     reason = f.read().strip()
                 log(f"  quarantined: {reason}")
                 self.anomaly("quarantined-valid-job", 1, reason)
-        reread = 0
+        reread = lost_claims = taken = 0
         for host in hosts:
             for line in host.output().splitlines():
                 reread += "read on a retry" in line
+                lost_claims += "lost before its run" in line
+                taken += "taken back" in line
                 if "quarantined" in line or "claim of" in line or "could not" in line or "reaped" in line:
                     log(f"  {host.name}: {line}")
         self.figures["a_claims_read_on_a_retry"] = reread
+        self.figures["a_claims_lost_before_run"] = lost_claims  # a claim rename that returned 0 to two workers
+        self.figures["a_results_taken_back"] = taken  # no fault here: each one is a claim wrongly judged taken
         runs = self.ledger_runs(ledger)
         ids = {f"{c}-b{b}-{i:03d}" for c in "ab" for b in range(batch_per_mount) for i in range(batch_size)} | \
               {f"{c}-s-{i:03d}" for c in "ab" for i in range(singles_per_mount)}
@@ -710,10 +715,48 @@ class Suite:
         finally:
             hostB.stop()
 
+    # -- rate: the drain rate beside local disk (for the README's Performance; not run by default) --
+
+    def scenario_rate(self, total=900, rounds=3):
+        """900 `true` jobs enqueued first, then 2 + 2 workers started: seconds until all completed.
+        The same on a spool on local disk (/tmp), 4 workers on one host. Medians of `rounds`."""
+        log(f"[rate] drain of {total} `true` jobs by 2 + 2 workers: GlusterFS, then local disk; {rounds} rounds")
+        lines = "".join(json.dumps({"id": f"r-{i:04d}", "command": "true"}) + "\n" for i in range(total))
+        results = {"gluster": [], "local": []}
+        for where in ["gluster", "local"]:
+            for r in range(rounds):
+                name = f"s-rate-{r}"
+                if where == "gluster":
+                    spools, folder = [self.spool("a", name), self.spool("b", name)], os.path.join(self.truth(name), "completed")
+                else:
+                    spools = [os.path.join(self.local, name)] * 2
+                    folder = os.path.join(spools[0], "completed")
+                for key, value in [("poll-interval", "0.2")]:
+                    self.q(spools[0], "config", "set", key, value)
+                rc, _, err = self.q(spools[0], "enqueue", "--file", "-", stdin=lines)
+                assert rc == 0, err
+                if where == "gluster":
+                    self.wait_for(lambda: os.path.isdir(os.path.join(spools[1], "pending")), 10)
+                started = time.monotonic()
+                hosts = [Host(self, "hostA", spools[0], 2), Host(self, "hostB", spools[1], 2)]
+                done = self.wait_for(lambda: len(os.listdir(folder)) >= total, 300, 0.05)
+                elapsed = time.monotonic() - started
+                for host in hosts:
+                    host.stop()
+                if done:
+                    results[where].append(elapsed)
+                log(f"  {where} round {r}: {elapsed:.2f} s ({total / elapsed:.0f} jobs/s)")
+        for where, times in results.items():
+            if times:
+                median = sorted(times)[len(times) // 2]
+                self.figures[f"rate_{where}_sec"] = round(median, 2)
+                self.figures[f"rate_{where}_jobs_per_sec"] = round(total / median, 1)
+        self.check("rate: every drain finished", all(len(t) == rounds for t in results.values()), json.dumps(results))
+
     def run(self, only):
         scenarios = {"probe": self.probe, "a": self.scenario_a, "b": self.scenario_b, "c": self.scenario_c,
-                     "d": self.scenario_d, "e": self.scenario_e}
-        for key in ["probe", "a", "b", "c", "d", "e"]:
+                     "d": self.scenario_d, "e": self.scenario_e, "rate": self.scenario_rate}
+        for key in ["probe", "a", "b", "c", "d", "e", "rate"]:
             if key not in only:
                 continue
             started = time.monotonic()

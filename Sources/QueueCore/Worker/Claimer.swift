@@ -72,7 +72,8 @@ struct Claimer {
                     pause *= 2
                     continue
                 }
-                if case QueueError.system(let failure) = error, failure.isGone {
+                if let failure = (error as? SystemError) ?? (error as? QueueError)?.systemError, failure.isGone {
+                    // Another claimer's rename of the same file returned 0 too: it has the job.
                     log("claim of \(claim.text) lost before its run: \(failure)")
                     return nil
                 }

@@ -81,17 +81,29 @@ final class ResultCommit {
     /// result is dropped, the reaper owns the job and counted the lost run. Unreadable: held for
     /// the next retry.
     private func isStillOurs(_ claim: Claim) -> Bool {
-        do {
-            let current = try spool.readJob(claim.name)
-            if current.worker == claim.record.worker { return true }
-            log("could not record the result of \(claim.record.id): the claim was taken back (now \(current.worker ?? "no one")'s)")
-        } catch .system(let error) where error.isGone {
-            log("could not record the result of \(claim.record.id): the claim was taken back")
-        } catch {
-            log("could not check the claim of \(claim.record.id): \(error); will retry")
-            unrecorded.append(claim)
+        var pause = 50
+        while true {
+            do {
+                let current = try spool.readJob(claim.name)
+                if current.worker == claim.record.worker { return true }
+                log("could not record the result of \(claim.record.id): the claim was taken back (now \(current.worker ?? "no one")'s)")
+                return false
+            } catch .system(let error) where error.isGone {
+                // Gone, or a network file system's cache says so for a moment: look again
+                // before giving up a claim that may still be ours (it would stay unrecorded).
+                if pause <= 200 {
+                    SystemClock.sleep(milliseconds: pause)
+                    pause *= 2
+                    continue
+                }
+                log("could not record the result of \(claim.record.id): the claim was taken back (\(error))")
+                return false
+            } catch {
+                log("could not check the claim of \(claim.record.id): \(error); will retry")
+                unrecorded.append(claim)
+                return false
+            }
         }
-        return false
     }
 
     /// Group commit of the staged results. Returns the results moved, with where they went.
@@ -151,8 +163,12 @@ final class ResultCommit {
     private func failed(_ claim: Claim, _ step: ResultStep, _ error: SystemError) {
         if error.isGone {
             // The claim was taken back (this worker looked dead to another host): the reaper
-            // owns the job now, and its lost run was counted there.
-            log("could not \(step.rawValue) the result of \(claim.record.id): the claim was taken back")
+            // owns the job now, and its lost run was counted there. Unless a fresh look finds
+            // it still ours (a network file system's cache said ENOENT): then it is retried.
+            if isStillOurs(claim) {
+                log("could not \(step.rawValue) the result of \(claim.record.id): \(error); the claim is still there, will retry")
+                unrecorded.append(claim)
+            }
             return
         }
         if error.isExisting && step == .move {
