@@ -11,7 +11,12 @@ public struct FieldProblem: Sendable, Equatable, CustomStringConvertible {
         self.field = field
         self.message = message
     }
-    public var description: String { "'\(field)' \(message)" }
+    /// A problem with the record as a whole, or one worded in full: `message` alone.
+    public init(wholeMessage: String) {
+        self.field = ""
+        self.message = wholeMessage
+    }
+    public var description: String { field.isEmpty ? message : "'\(field)' \(message)" }
 }
 
 /// The errors of queuectl's library.
@@ -24,6 +29,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
     case malformedJSON(String, line: Int? = nil)
     case duplicateID(JobID)
     case unknownJob(String)
+    case unknownSchedule(String)
+    case unknownGroup(String)
     case unknownDependency(JobID)
     case invalidConfig(key: String, reason: String)
     case unknownConfigKey(String, suggestion: String?)
@@ -34,6 +41,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
     /// SPOOL/format names a version this build cannot read (a newer queuectl made the spool).
     case unsupportedSpoolFormat(path: String, found: String, readable: ClosedRange<Int>)
     case timedOut(String)
+    /// `worker start --detach`: a worker did not come up (the reason names which and why).
+    case workersNotStarted(String)
     case system(SystemError)
 
     /// The process exit status for this error.
@@ -44,7 +53,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
             2
         case .timedOut:
             124
-        case .unknownJob, .wrongState, .alreadyFinished, .spoolUnusable, .unsupportedSpoolFormat, .system:
+        case .unknownJob, .unknownSchedule, .unknownGroup, .wrongState, .alreadyFinished, .spoolUnusable, .unsupportedSpoolFormat,
+             .workersNotStarted, .system:
             1
         }
     }
@@ -62,6 +72,10 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
             return "A job with id '\(id)' already exists."
         case .unknownJob(let id):
             return "No job with id '\(id)'."
+        case .unknownSchedule(let name):
+            return "No schedule named '\(name)'. See 'queuectl schedule list'."
+        case .unknownGroup(let name):
+            return "No settings for group '\(name)'. See 'queuectl group list'."
         case .unknownDependency(let id):
             return "'after' names '\(id)', which is not a job in this spool."
         case .invalidConfig(let key, let reason):
@@ -82,6 +96,8 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
                 : "\(path) says '\(found)', which is not a spool format this queuectl knows (it reads \(versions)); nothing was changed."
         case .timedOut(let what):
             return "Timed out \(what)."
+        case .workersNotStarted(let reason):
+            return reason
         case .system(let error):
             return error.description
         }

@@ -16,6 +16,19 @@ public enum CurrentProcess {
         return String(cString: buffer)
     }
 
+    /// The indexes (from 1, the program's name being 0) of the command-line arguments whose bytes
+    /// are not valid UTF-8. Swift's `CommandLine.arguments` replaces such bytes with U+FFFD, so
+    /// only the raw argv can tell.
+    public static var argumentsNotUTF8: [Int] {
+        var found: [Int] = []
+        for index in 1..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            if String(validating: bytes, as: UTF8.self) == nil { found.append(index) }
+        }
+        return found
+    }
+
     public static var workingDirectory: String? {
         guard let pointer = getcwd(nil, 0) else { return nil }
         defer { free(pointer) }

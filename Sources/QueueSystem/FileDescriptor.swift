@@ -135,6 +135,11 @@ public struct FileDescriptor: Sendable, Hashable {
         _ = try valueOrErrno("lseek") { lseek(rawValue, off_t(offset), SEEK_SET) }
     }
 
+    /// Makes `target` (standard output, say) refer to this descriptor's open file, as dup2(2).
+    public func duplicate(onto target: FileDescriptor) throws(SystemError) {
+        _ = try valueOrErrno("dup2") { dup2(rawValue, target.rawValue) }
+    }
+
     /// Makes reads return EAGAIN instead of blocking (pipes).
     public func setNonBlocking() throws(SystemError) {
         let flags = try valueOrErrno("fcntl") { fcntl(rawValue, F_GETFL) }

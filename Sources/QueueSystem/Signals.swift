@@ -25,6 +25,16 @@ public enum Signals {
         kill(pid, 0) == 0 || errno == EPERM
     }
 
+    /// True while the process runs: alive and not a zombie (an exited process whose parent has
+    /// not reaped it; a detached worker's parent may be an init that never does).
+    public static func isRunning(_ pid: pid_t) -> Bool {
+        guard isAlive(pid) else { return false }
+        guard let stat = try? FileSystem.readFile("/proc/\(pid)/stat", limit: 4096),
+              let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return true }  // no /proc: trust kill
+        let state = stat[(close + 1)...].first { $0 != UInt8(ascii: " ") }
+        return state != UInt8(ascii: "Z") && state != UInt8(ascii: "X")
+    }
+
     /// Routes `signals` into a pipe (the self-pipe trick) and returns its read end, so a poll
     /// loop sees them as input. Each byte read is one signal number.
     public static func makeSignalDescriptor(_ signals: [Signal]) throws(SystemError) -> FileDescriptor {

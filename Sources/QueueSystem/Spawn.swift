@@ -41,13 +41,16 @@ public enum Spawn {
     public static func start(
         _ arguments: [String], environment: [String], directory: String?,
         output: FileDescriptor?, errors: FileDescriptor? = nil, newProcessGroup: Bool, newSession: Bool = false,
-        inputPath: String? = nil, blockedSignals: [Signal] = []
+        inputPath: String? = nil, inheritsInput: Bool = false, blockedSignals: [Signal] = []
     ) throws(SystemError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        // 1. stdin from /dev/null (so a job that reads input ends instead of hanging), or a file.
-        posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
+        // 1. stdin from /dev/null (so a job that reads input ends instead of hanging), or a file,
+        //    or ours (an editor that a command opens on the terminal).
+        if !inheritsInput {
+            posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
+        }
         // 2. stdout into the capture pipe (or /dev/null when there is none), stderr where
         //    `errors` says, else with stdout.
         if let output {

@@ -30,9 +30,9 @@ struct Queuectl {
         [path, "--spool", spool] + arguments
     }
 
-    /// Creates the spool's folders (every command does; `status` writes nothing else).
+    /// Creates the spool (`init`; reading commands such as `status` never create one).
     func create(spool: String) throws {
-        try TestProcess.run(command(spool, "status"))
+        try TestProcess.run(command(spool, "init"))
     }
 
     /// Writes `lines` (JSON Lines) to a file and enqueues them with one `enqueue --file`.

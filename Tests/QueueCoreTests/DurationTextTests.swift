@@ -30,7 +30,7 @@ import Testing
 
 @Suite struct DurationFormattingTests {
     @Test(arguments: [
-        (0.0, "0s"), (0.0004, "0s"), (0.001, "1ms"), (0.25, "250ms"), (0.9994, "999ms"), (0.9996, "1s"),
+        (0.0, "0s"), (0.0004, "0.4ms"), (0.00001, "0.1ms"), (0.001, "1ms"), (0.25, "250ms"), (0.9994, "999ms"), (0.9996, "1s"),
         (1, "1s"), (1.2, "1.2s"), (1.25, "1.2s"), (9.96, "9.9s"), (10, "10s"), (45, "45s"), (59.4, "59s"),
         (60, "1m"), (185, "3m5s"), (3_599, "59m59s"), (3_600, "1h"), (7_380, "2h3m"), (7_399, "2h3m"),
         (86_399, "23h59m"), (86_400, "1d"), (352_800, "4d2h"), (1_209_600, "14d"), (-5, "-5s"),
@@ -60,8 +60,9 @@ import Testing
 
     @Test(arguments: [
         (0.0, "just now"), (0.999, "just now"), (-0.5, "just now"), (1, "in 1s"), (8.7, "in 8s"),
-        (-8, "8s ago"), (59.9, "in 59s"), (60, "in 1m"), (-180, "3m ago"), (-239, "3m ago"),
-        (7_200, "in 2h"), (-86_399, "23h ago"), (86_400, "in 1d"), (-432_000, "5d ago"), (-1e300, "106772770d ago"),
+        (-8, "8s ago"), (59.9, "in 59s"), (60, "in 1m"), (-180, "3m ago"), (-239, "3m59s ago"),
+        (5_400, "in 1h30m"), (7_200, "in 2h"), (-86_399, "23h59m ago"), (86_400, "in 1d"), (-432_000, "5d ago"),
+        (-1e300, "106772770d19h ago"),
     ])
     func describesTheDistance(_ offset: Double, _ text: String) {
         #expect(formatRelative(now.adding(seconds: offset), now: now) == text)

@@ -18,6 +18,18 @@ import Testing
         #expect(parsed?.age == t0)
     }
 
+    @Test func statusReadsTheTimesOutOfNamesAsBytes() {
+        let later = t0.adding(seconds: 90)
+        let pending = FileName.pending(id: id("job1"), priority: -5, due: later, age: t0)
+        let failed = FileName.failed(id: id("job2"), priority: 7, retryAt: later, age: t0)
+        func field(_ text: String, _ read: (UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>>?) -> String? {
+            Array(text.utf8).withUnsafeBufferPointer { read($0).map { String(decoding: $0, as: UTF8.self) } }
+        }
+        #expect(field(pending.text, FileName.dueBytes(ofPending:)) == later.compact)
+        #expect(field(failed.text, FileName.retryBytes(ofFailed:)) == later.compact)
+        #expect(field("job3.json", FileName.dueBytes(ofPending:)) == nil, "a dropped file has no due time")
+    }
+
     @Test func namesSortInRunOrder() {
         let later = t0.adding(seconds: 5)
         let expected = [

@@ -133,7 +133,7 @@ import Glibc
         let spool = try TestSpool()
         defer { spool.cleanup() }
         let nested = spool.root + "/deep/er/spool"
-        let result = try await spool.run(["--spool", nested, "status"])
+        let result = try await spool.run(["--spool", nested, "init"])
         #expect(result.status == 0, "\(result)")
         for folder in [nested] + TestSpool.states.map({ nested + "/" + $0 }) + [nested + "/tmp"] {
             var info = stat()

@@ -37,7 +37,7 @@ func quarantined(_ spool: TestSpool) -> [String] {
     @Test func droppedFilesRunWhetherAWorkerIsRunningOrNot() async throws {
         let spool = try TestSpool()
         defer { spool.cleanup() }
-        #expect(try await spool.q("status").status == 0)  // creates the spool
+        #expect(try await spool.q("init").status == 0)  // creates the spool
         let before = shellQuoted(spool.scratchPath("before.out"))
         let after = shellQuoted(spool.scratchPath("after.out"))
         try dropJob(spool, name: "dropped-before.json", contents: #"{"command": "pwd > \#(before)"}"#)
@@ -68,7 +68,7 @@ func quarantined(_ spool: TestSpool) -> [String] {
     @Test func badFilesAreQuarantinedWithAReasonAndNeverRun() async throws {
         let spool = try TestSpool()
         defer { spool.cleanup() }
-        #expect(try await spool.q("status").status == 0)
+        #expect(try await spool.q("init").status == 0)
         let pending = spool.path + "/pending/"
         let symlinkMarker = spool.scratchPath("symlink-target-ran")
 
@@ -119,7 +119,7 @@ func quarantined(_ spool: TestSpool) -> [String] {
     @Test func halfWrittenFileGetsAGracePeriodAndRunsOnceComplete() async throws {
         let spool = try TestSpool()
         defer { spool.cleanup() }
-        #expect(try await spool.q("status").status == 0)
+        #expect(try await spool.q("init").status == 0)
         let marker = spool.scratchPath("slow-producer.out")
         let path = spool.path + "/pending/slow-producer.json"
         // A producer that ignores the protocol: it writes straight into pending/, in two steps.

@@ -14,10 +14,10 @@ func ledgerCommand(_ spool: TestSpool, _ ledger: String = "ledger") -> String {
     #"echo "$QUEUECTL_JOB_ID" >> "# + shellQuoted(spool.scratchPath(ledger))
 }
 
-/// The start times of each attempt, read from the `--- attempt N started TIME on W ---` headers.
+/// The start times of each run, read from the `--- run R (attempt N) started TIME on W ---` headers.
 func attemptStarts(_ log: String) -> [Timestamp] {
     log.split(separator: "\n").compactMap { line in
-        guard line.hasPrefix("--- attempt "), let started = line.range(of: " started ") else { return nil }
+        guard line.hasPrefix("--- run "), let started = line.range(of: " started ") else { return nil }
         let rest = line[started.upperBound...]
         return Timestamp(iso8601: String(rest.prefix { $0 != " " }))
     }

@@ -18,6 +18,12 @@ enum PrometheusText {
         family("queuectl_jobs", "gauge", "Jobs in each state.",
                JobState.allCases.map { ("{state=\"\($0.rawValue)\"}", String(status.counts[$0] ?? 0)) })
         family("queuectl_workers", "gauge", "Live workers.", [("", String(status.workers.count))])
+        family("queuectl_group_running_jobs", "gauge", "Jobs of each group running now.",
+               status.groups.map { ("{group=\"\($0.name)\"}", String($0.running)) })
+        family("queuectl_group_limit", "gauge", "The most jobs of each limited group that may run at once.",
+               status.groups.compactMap { group in group.limit.map { ("{group=\"\(group.name)\"}", String($0)) } })
+        family("queuectl_group_paused", "gauge", "1 for a paused group.",
+               status.groups.map { ("{group=\"\($0.name)\"}", $0.isPaused ? "1" : "0") })
         family("queuectl_quarantined_files", "gauge", "Files set aside as bad jobs.", [("", String(status.quarantined))])
         family("queuectl_oldest_pending_age_seconds", "gauge", "How long the longest-waiting ready job has waited.",
                [("", number(status.oldestPendingDue.map { max(0, status.takenAt.secondsSince($0)) } ?? 0))])

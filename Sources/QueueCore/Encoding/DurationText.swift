@@ -74,7 +74,8 @@ private let durationUnits: [String: Double] = {
 
 /// Formats seconds in a short human form, at most two units, lower parts truncated:
 /// `0.25` → "250ms", `1.25` → "1.2s", `45` → "45s", `185` → "3m5s", `7380` → "2h3m",
-/// `352800` → "4d2h", `0` → "0s". Negative durations get a leading "-", infinity is
+/// `352800` → "4d2h", `0` → "0s", `0.0004` → "0.4ms" (a run that took any time never reads
+/// as "0s"). Negative durations get a leading "-", infinity is
 /// "forever" and NaN "?". For finite, non-negative input the result reads back with
 /// `parseDuration` (to within the truncated part).
 public func formatDuration(_ seconds: Double) -> String {
@@ -85,7 +86,8 @@ public func formatDuration(_ seconds: Double) -> String {
     let milliseconds = Int64(min((seconds * 1_000).rounded(), 9e18))
     switch milliseconds {
     case 0:
-        return "0s"
+        guard seconds > 0 else { return "0s" }
+        return "0.\(max(1, Int64((seconds * 10_000).rounded())))ms"
     case ..<1_000:
         return "\(milliseconds)ms"
     case ..<10_000:
@@ -105,18 +107,12 @@ public func formatDuration(_ seconds: Double) -> String {
     }
 }
 
-/// Describes `target` relative to `now` in one unit, truncated: "just now" (less than a
-/// second apart), "in 8s", "3m ago", "in 2h", "5d ago".
+/// Describes `target` relative to `now` in at most two units, truncated: "just now" (less
+/// than a second apart), "in 8s", "3m5s ago", "in 1h30m", "5d2h ago".
 public func formatRelative(_ target: Timestamp, now: Timestamp) -> String {
     let difference = target.secondsSince(now)
     let magnitude = abs(difference)
     guard magnitude >= 1 else { return "just now" }
-    let amount: String
-    switch magnitude {
-    case ..<60: amount = "\(Int64(magnitude))s"
-    case ..<3_600: amount = "\(Int64(magnitude / 60))m"
-    case ..<86_400: amount = "\(Int64(magnitude / 3_600))h"
-    default: amount = "\(Int64(min(magnitude / 86_400, 9e18)))d"
-    }
+    let amount = formatDuration(magnitude.rounded(.down))
     return difference > 0 ? "in \(amount)" : "\(amount) ago"
 }

@@ -47,6 +47,16 @@ struct FieldReader {
         return text
     }
 
+    /// A group name follows the rule of ids.
+    mutating func group() -> String? {
+        guard let value = object["group"], value != .null else { return nil }
+        guard let text = value.stringValue, JobID.isValid(text) else {
+            problem("group", "must be a group name: \(JobID.rule); got \(encodeJSON(value).prefix(40))")
+            return nil
+        }
+        return text
+    }
+
     mutating func state() -> JobState? {
         guard let value = object["state"], value != .null else { return nil }
         guard let text = value.stringValue, let state = JobState(rawValue: text) else {

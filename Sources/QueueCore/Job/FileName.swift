@@ -31,6 +31,21 @@ public struct FileName: Sendable, Hashable, Comparable {
                  text: "\(retryAt.compact)-\(priorityCode(priority))-\(ageCode(age))-\(id).json")
     }
 
+    /// The bytes of the due time in a pending/ name (`PPPP-DUE-…`), compared as they are: the
+    /// fields are fixed width, so `status` reads a million names without parsing one. Nil for a
+    /// name that is not ours (a dropped file).
+    public static func dueBytes(ofPending name: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>>? {
+        let range = 5..<25
+        guard name.count > range.upperBound, name[4] == UInt8(ascii: "-") else { return nil }
+        return name[range]
+    }
+
+    /// The bytes of the retry time in a failed/ name (`RETRY-PPPP-…`).
+    public static func retryBytes(ofFailed name: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>>? {
+        guard name.count > 20 else { return nil }
+        return name[0..<20]
+    }
+
     static let ageWidth = 11
     /// The largest age 11 base-36 digits hold: 36^11 - 1 µs, in the year 6140.
     static let maximumAge: Int64 = 131_621_703_842_267_135

@@ -7,6 +7,10 @@ public struct JobRecord: Sendable {
     public var command: String
     public var state: JobState
     public var attempts: Int
+    /// Runs started over the job's whole life: unlike `attempts`, never reset (by `dlq retry`,
+    /// `requeue`), so each run in the job's log has its own number. Records written before this
+    /// field existed count from their attempts.
+    public var runs: Int
     public var maxRetries: Int
     public var priority: Int
     public var runAt: Timestamp
@@ -24,16 +28,21 @@ public struct JobRecord: Sendable {
     public var lastError: String?
     public var worker: String?
     public var nextRunAt: Timestamp?
+    /// The group whose concurrency limit and pause apply (`default` when the file has none).
+    public var group: String
     /// Fields this version does not know, kept for forward compatibility.
     public var extra: JSONObject
 
     public static let priorityRange = -1000...1000
+    /// The group of a job that names none (every job written before groups existed).
+    public static let defaultGroup = "default"
 
     public init(id: JobID, command: String, maxRetries: Int, now: Timestamp) {
         self.id = id
         self.command = command
         state = .pending
         attempts = 0
+        runs = 0
         self.maxRetries = maxRetries
         priority = 0
         runAt = now
@@ -41,6 +50,7 @@ public struct JobRecord: Sendable {
         after = []
         createdAt = now
         updatedAt = now
+        group = JobRecord.defaultGroup
         extra = JSONObject()
     }
 
@@ -60,8 +70,23 @@ public struct JobRecord: Sendable {
     static let knownFields: Set<String> = [
         "id", "command", "state", "attempts", "max_retries", "priority", "run_at", "timeout_sec", "cwd",
         "env", "after", "permanent_exit_codes", "created_at", "updated_at", "started_at", "finished_at",
-        "duration_sec", "exit_code", "last_error", "worker", "next_run_at",
+        "duration_sec", "exit_code", "last_error", "worker", "next_run_at", "runs", "group",
     ]
+
+    /// The known field that `key`, an unknown field, most likely misspells: the same name in
+    /// another case or with `-` for `_` (`Max-Retries`), the name without its unit (`timeout`
+    /// for `timeout_sec`), or one edit away (two for names of 5 letters or more). Names of one
+    /// or two letters are never taken for typos: they are too likely to be meant.
+    public static func likelyTypo(_ key: String) -> String? {
+        guard !knownFields.contains(key), key != "unique" else { return nil }
+        let candidates = knownFields.sorted() + ["unique"]
+        let normalized = key.lowercased().replacing("-", with: "_")
+        if let same = candidates.first(where: { $0 == normalized || $0.hasPrefix(normalized + "_") && normalized.count >= 3 }) {
+            return same
+        }
+        guard key.count >= 3, let closest = closestMatch(to: normalized, among: candidates) else { return nil }
+        return editDistance(normalized, closest) <= (key.count >= 5 ? 2 : 1) ? closest : nil
+    }
 
     /// Decodes and validates a record. `id` may be missing only when `generateID` is given.
     public static func decode(
@@ -79,6 +104,7 @@ public struct JobRecord: Sendable {
             now: defaults.now)
         record.state = fields.state() ?? .pending
         record.attempts = fields.integer("attempts", range: 0...1_000_000) ?? 0
+        record.runs = max(record.attempts, fields.integer("runs", range: 0...1_000_000_000) ?? 0)
         record.priority = fields.integer("priority", range: priorityRange) ?? 0
         record.createdAt = fields.timestamp("created_at") ?? defaults.now
         record.updatedAt = fields.timestamp("updated_at") ?? record.createdAt
@@ -95,6 +121,7 @@ public struct JobRecord: Sendable {
         record.lastError = fields.string("last_error")
         record.worker = fields.string("worker")
         record.nextRunAt = fields.timestamp("next_run_at")
+        record.group = fields.group() ?? defaultGroup
         _ = fields.boolean("unique")
         if !fields.problems.isEmpty { throw .invalidJob(fields.problems) }
         if let id { record.id = id }
@@ -112,8 +139,10 @@ public struct JobRecord: Sendable {
         object["command"] = .string(command)
         object["state"] = .string(state.rawValue)
         object["attempts"] = .number(JSONNumber(attempts))
+        if runs > 0 { object["runs"] = .number(JSONNumber(runs)) }
         object["max_retries"] = .number(JSONNumber(maxRetries))
         object["priority"] = .number(JSONNumber(priority))
+        object["group"] = .string(group)
         object["run_at"] = .string(runAt.iso8601)
         if let timeoutSeconds { object["timeout_sec"] = .number(JSONNumber(timeoutSeconds)) }
         if let cwd { object["cwd"] = .string(cwd) }
@@ -130,7 +159,8 @@ public struct JobRecord: Sendable {
         object["updated_at"] = .string(updatedAt.iso8601)
         if let startedAt { object["started_at"] = .string(startedAt.iso8601) }
         if let finishedAt { object["finished_at"] = .string(finishedAt.iso8601) }
-        if let durationSeconds { object["duration_sec"] = .number(JSONNumber(durationSeconds.rounded(toPlaces: 3))) }
+        // Microseconds: a run of 0.4 ms must not read as 0 (it prints as "0.4ms").
+        if let durationSeconds { object["duration_sec"] = .number(JSONNumber(durationSeconds.rounded(toPlaces: 6))) }
         if let exitCode { object["exit_code"] = .number(JSONNumber(exitCode)) }
         if let lastError { object["last_error"] = .string(lastError) }
         if let worker { object["worker"] = .string(worker) }

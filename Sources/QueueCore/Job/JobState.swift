@@ -16,7 +16,8 @@ public enum JobState: String, CaseIterable, Sendable, Comparable {
         case (.pending, .processing), (.failed, .processing): true    // claim
         case (.processing, .completed), (.processing, .failed), (.processing, .dead): true  // result
         case (.processing, .pending): true                             // forced stop, no attempt charged
-        case (.dead, .pending): true                                   // dlq retry
+        case (.dead, .pending): true                                   // dlq retry, requeue
+        case (.completed, .pending), (.failed, .pending): true         // requeue
         case (.pending, .dead), (.failed, .dead): true                 // cancel, failed dependency
         default: false
         }

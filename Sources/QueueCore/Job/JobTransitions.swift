@@ -47,6 +47,7 @@ extension JobRecord {
     public mutating func beginAttempt(worker: String, now: Timestamp) {
         move(to: .processing, now: now)
         attempts += 1
+        runs = max(runs, attempts - 1) + 1
         startedAt = now
         finishedAt = nil
         durationSeconds = nil
@@ -110,6 +111,16 @@ extension JobRecord {
     /// A claim whose run never began goes back to pending/ as it was.
     public mutating func giveBack(now: Timestamp) {
         move(to: .pending, now: now)
+    }
+
+    /// Run again now (`requeue`), from completed/, dead/ or failed/: attempts reset, due now, the
+    /// last run's result cleared (its output stays in the log).
+    public mutating func requeue(now: Timestamp) {
+        resetForRetry(now: now)
+        startedAt = nil
+        finishedAt = nil
+        durationSeconds = nil
+        worker = nil
     }
 
     /// A fresh start from the DLQ (`dlq retry`): attempts reset, due now.

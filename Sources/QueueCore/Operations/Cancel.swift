@@ -74,3 +74,47 @@ extension Spool {
     }
 }
 
+/// How the cancel of a running job ended.
+public enum CancelEnding: Sendable, Equatable {
+    /// It had gone back to the queue (a forced stop, a lost run) and was cancelled there.
+    case cancelledInQueue
+    /// Its worker killed its process group and recorded it dead.
+    case cancelledWhileRunning
+    /// It finished (in this state) before it could be cancelled.
+    case finished(JobState)
+    /// Still running when the time was up; the request stays for its worker.
+    case stillRunning(worker: String)
+}
+
+extension Spool {
+    /// Waits until the workers of `running` (ids with the worker each runs on) have recorded
+    /// their cancels, at most `stop_grace_sec` + 10 seconds; returns how each ended.
+    public func awaitCancellations(_ running: [(id: JobID, worker: String)]) -> [(id: JobID, ending: CancelEnding)] {
+        var waiting = running
+        var endings: [(id: JobID, ending: CancelEnding)] = []
+        let deadline = SystemClock.monotonicMicroseconds + Int64((config.stopGraceSeconds + 10) * 1_000_000)
+        while !waiting.isEmpty {
+            waiting.removeAll { job in
+                guard let location = locate(job.id), location.state != .processing else { return false }
+                switch location.state {
+                case .pending, .failed:
+                    guard (try? cancel(job.id.rawValue)) == .cancelled else { return false }
+                    clearCancelRequest(job.id)
+                    endings.append((job.id, .cancelledInQueue))
+                case .dead:
+                    endings.append((job.id, .cancelledWhileRunning))
+                default:
+                    endings.append((job.id, .finished(location.state)))
+                }
+                return true
+            }
+            if waiting.isEmpty { break }
+            if SystemClock.monotonicMicroseconds > deadline {
+                endings += waiting.map { ($0.id, .stillRunning(worker: $0.worker)) }
+                break
+            }
+            SystemClock.sleep(milliseconds: 50)
+        }
+        return endings
+    }
+}

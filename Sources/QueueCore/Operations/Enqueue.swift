@@ -30,9 +30,21 @@ extension Spool {
         JobRecord.Defaults(maxRetries: config.maxRetries, cwd: cwd, now: now)
     }
 
-    /// Decodes one JSON job given by a user; the id is generated when missing.
+    /// Decodes one JSON job given by a user; the id is generated when missing. Stricter than a
+    /// dropped file, because a person is there to fix it: a field name one typo away from a known
+    /// one is refused (`priorty`), and so is a record larger than a worker reads (`max_job_bytes`).
     public func decodeNewJob(_ value: JSONValue, defaults: JobRecord.Defaults) throws(QueueError) -> NewJob {
+        if let object = value.objectValue {
+            let typos = object.keys.compactMap { key in JobRecord.likelyTypo(key).map { (key, $0) } }
+            if !typos.isEmpty {
+                throw .invalidJob(typos.map { FieldProblem(wholeMessage: "unknown field '\($0.0)'; did you mean '\($0.1)'?") })
+            }
+        }
         var record = try JobRecord.decode(value, defaults: defaults, generateID: { JobID.generate(now: defaults.now) })
+        let size = record.fileBytes.count
+        if size > config.maxJobBytes {
+            throw .invalidJob([FieldProblem(wholeMessage: "the job is \(size) bytes as a file, more than max_job_bytes (\(config.maxJobBytes)): a worker would set it aside unrun. Pass large data in a file the command reads, or raise max_job_bytes.")])
+        }
         if record.state != .pending {
             throw .invalidJob([FieldProblem("state", "must be \"pending\" (or left out) for a new job, got \"\(record.state.rawValue)\"")])
         }
@@ -158,13 +170,14 @@ extension Spool {
             }
         }
         CrashPoint.check("enqueue-after-reserve")
-        let written = records.map { (temporary: tmp + "/" + Spool.temporaryName(), name: FileName.make(for: $0)) }
+        let publisher = self.publisher
+        let written = records.map { (temporary: publisher.temporaryPath(), name: FileName.make(for: $0)) }
         var published = 0
         do {
             let durable = config.isDurable
             let single = records.count == 1
             for (record, file) in zip(records, written) {
-                try writeFile(record.fileBytes, at: file.temporary, sync: durable && single)
+                try Publisher.createFile(record.fileBytes, at: file.temporary, sync: durable && single)
             }
             if durable && !single {
                 // One syncfs (where it reaches the disk) makes every file of the batch durable

@@ -14,6 +14,8 @@ public struct ReapReport: Sendable {
     public var dead: [JobID] = []
     public var finished: [JobID] = []
     public var removedWorkers: [String] = []
+    /// Group slots of dead workers released, as "GROUP: ID@WORKER".
+    public var releasedSlots: [String] = []
     public var total: Int { returned.count + retried.count + dead.count + finished.count }
 }
 
@@ -40,6 +42,7 @@ extension Spool {
             reapClaim(claim, as: me, now: now, into: &report)
         }
         removeStrayBackups(claims: claims)
+        report.releasedSlots = reapSlots(alive: alive, known: known, me: me, now: now)
         for (record, isAlive) in workers where !isAlive {
             try? FileSystem.unlink(self.workers + "/" + record.id + ".json")
             report.removedWorkers.append(record.id)

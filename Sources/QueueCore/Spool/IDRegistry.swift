@@ -68,7 +68,7 @@ extension Spool {
     /// Points the hint of `id` at `name` (after a move into pending/ or failed/). Best effort:
     /// a stale hint costs a slower lookup, never a wrong answer.
     public func updateHint(_ id: JobID, to name: FileName) {
-        let temporary = ids + "/." + id.rawValue + "." + Spool.temporaryName()
+        let temporary = ids + "/." + id.rawValue + "." + Publisher.uniqueName()
         do {
             try FileSystem.symlink(Spool.hint(for: name), at: temporary)
             try FileSystem.rename(temporary, to: ids + "/" + id.rawValue)

@@ -51,22 +51,12 @@ public enum SpoolFormat {
     /// A spool this user may only read (a monitoring account, a read-only mount) stays without
     /// the file: it is version 1 all the same, and the next user who can write adds it.
     static func write(root: String) throws(QueueError) {
-        let temporary = root + "/tmp/" + fileName + "." + Spool.temporaryName()
+        let publisher = Publisher(temporaryFolder: root + "/tmp", isDurable: true)
         do {
-            let file = try FileDescriptor.open(temporary, [.writeOnly, .create, .exclusive], mode: 0o644)
-            try file.closeAfter { file throws(SystemError) in
-                try file.writeAll(text(version: current), path: temporary)
-                try file.sync(path: temporary)
-            }
-            do {
-                try FileSystem.renameNoReplace(temporary, to: root + "/" + fileName)
-            } catch where error.isExisting {
-                try? FileSystem.unlink(temporary)
-                return
-            }
-            try FileSystem.syncDirectory(root)
+            try publisher.publish(Array(text(version: current).utf8), at: root + "/" + fileName, .new)
+        } catch where error.isExisting {
+            return  // a racing process wrote it first: the same line
         } catch {
-            try? FileSystem.unlink(temporary)
             let readOnly: Set<Errno> = [.permissionDenied, .notPermitted, .readOnlyFileSystem]
             if readOnly.contains(error.errno) { return }
             throw .spoolUnusable(path: root, reason: "cannot write its format file: \(error)")

@@ -1,5 +1,6 @@
 // SpoolStatus: the numbers `status` and the dashboard show, computed from folder listings,
-// the worker records and the metrics file, never by reading job files.
+// the worker records and the metrics file, never by reading pending job files (the groups'
+// running counts read the claims in processing/: one a worker).
 
 import QueueSystem
 
@@ -14,6 +15,8 @@ public struct SpoolStatus: Sendable {
     public var metrics = Metrics()
     public var quarantined = 0
     public var isPaused = false
+    /// Groups with settings or running jobs, with their limits and running counts.
+    public var groups: [GroupStatus] = []
     public var takenAt = Timestamp.now()
 
     /// The JSON of `status --json` and `/api/status`.
@@ -29,6 +32,7 @@ public struct SpoolStatus: Sendable {
             return .object(fields)
         })
         object["paused"] = .bool(isPaused)
+        object["groups"] = .array(groups.map(\.json))
         object["quarantined"] = .number(JSONNumber(quarantined))
         object["oldest_pending_age_sec"] = oldestPendingDue.map {
             .number(JSONNumber(max(0, takenAt.secondsSince($0)).rounded(toPlaces: 3)))
@@ -54,19 +58,16 @@ extension Spool {
         let now = Array(status.takenAt.compact.utf8)
         var oldestDue: [UInt8]?
         var nextRetry: [UInt8]?
-        let dueRange = 5..<25  // PPPP-DUE-…
         var pendingCount = 0, failedCount = 0
         try? FileSystem.forEachRawName(in: folder(.pending)) { name in
             pendingCount += 1
-            guard name.count > dueRange.upperBound, name[4] == 0x2D else { return }
-            let due = name[dueRange]
+            guard let due = FileName.dueBytes(ofPending: name) else { return }
             guard !now.lexicographicallyPrecedes(due) else { return }  // scheduled, not waiting yet
             if oldestDue.map({ due.lexicographicallyPrecedes($0) }) ?? true { oldestDue = Array(due) }
         }
         try? FileSystem.forEachRawName(in: folder(.failed)) { name in
             failedCount += 1
-            guard name.count > 20 else { return }
-            let retry = name[0..<20]
+            guard let retry = FileName.retryBytes(ofFailed: name) else { return }
             if nextRetry.map({ retry.lexicographicallyPrecedes($0) }) ?? true { nextRetry = Array(retry) }
         }
         status.oldestPendingDue = oldestDue.flatMap { Timestamp(compact: String(decoding: $0, as: UTF8.self)) }
@@ -86,6 +87,7 @@ extension Spool {
         status.metrics = readMetrics()
         status.quarantined = quarantineCount()
         status.isPaused = isPaused
+        status.groups = groupStatuses()
         return status
     }
 

@@ -40,7 +40,7 @@ public struct WorkerRecord: Sendable {
         let parts = id.split(separator: "-")
         guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]) else { return false }
         let prefix = safeHost(CurrentProcess.hostName) + "-"
-        let host = id.hasPrefix(prefix) || ["reaper-", "cancel-", "doctor-"].contains { id.hasPrefix($0 + prefix) }
+        let host = id.hasPrefix(prefix) || ["reaper-", "cancel-", "doctor-", "edit-", "requeue-"].contains { id.hasPrefix($0 + prefix) }
         return host && !Signals.isAlive(pid)
     }
 }
@@ -78,14 +78,17 @@ extension Spool {
         let now = Timestamp.now()
         let record = WorkerRecord(id: old?.record.id ?? WorkerRecord.makeID(host: host, pid: pid), pid: pid, host: host,
                                   startedAt: old?.record.startedAt ?? now, heartbeat: now)
-        let temporary = tmp + "/" + Spool.temporaryName()
+        let temporary = publisher.temporaryPath()
         let path = workers + "/" + record.id + ".json"
         do {
             let file = try FileDescriptor.open(temporary, [.readWrite, .create, .exclusive], mode: 0o600)
             _ = try file.lockExclusive(wait: true)
             try file.writeAll(encodeJSON(record.json, pretty: true) + "\n", path: temporary)
             if config.isDurable { try file.sync(path: temporary) }
-            try FileSystem.renameNoReplace(temporary, to: path)
+            // A plain rename: the name is this process's own, and the file is open (its lock is
+            // held): a no-replace fallback of link + unlink would leave the descriptor on an
+            // unlinked name, which FUSE file systems (sshfs) hide, so heartbeats vanished.
+            try FileSystem.rename(temporary, to: path)
             if config.isDurable { try FileSystem.syncDirectory(workers) }
             old?.descriptor.close()
             return WorkerRegistration(record: record, descriptor: file, path: path)

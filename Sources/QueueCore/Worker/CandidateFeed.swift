@@ -2,7 +2,8 @@
 // a doorbell; the folders are the truth: they are listed at start, after an event overflow,
 // when the index has forgotten candidates, and on a timer (often where events cannot see other
 // hosts' files: no inotify, or a network file system). Files dropped by other programs are
-// adopted (or quarantined) from here.
+// adopted (or quarantined) from here. The same inotify descriptor watches the spool root, so that
+// a new config.json rings the worker too (`configChanged`).
 
 import QueueSystem
 
@@ -11,11 +12,16 @@ final class CandidateFeed {
     private let log: (String) -> Void
     private let inotify: Inotify?
     private var watches: [CInt: JobState] = [:]
+    private var rootWatch: CInt?
+    /// config.json was replaced or written since the worker last looked (set by events).
+    var configChanged = false
     private(set) var index = CandidateIndex()
     private var lastScan: [JobState: Timestamp] = [:]
-    /// Seconds between rescans: `poll_interval` where change events may miss other hosts'
-    /// files (no inotify, or a network file system); otherwise a slow safety net.
-    let rescanInterval: Double
+    /// Change events may miss other hosts' files: no inotify, or a network file system.
+    private let isPolling: Bool
+    /// Seconds between rescans: `poll_interval` (as set now) where change events may miss other
+    /// hosts' files; otherwise a slow safety net.
+    var rescanInterval: Double { isPolling ? spool.config.pollInterval : 30 }
 
     init(spool: Spool, log: @escaping (String) -> Void) {
         self.spool = spool
@@ -25,11 +31,12 @@ final class CandidateFeed {
             for state in [JobState.pending, .failed] {
                 if let watch = try? inotify.watch(spool.folder(state)) { watches[watch] = state }
             }
+            rootWatch = try? inotify.watch(spool.root)
             self.inotify = inotify
         } else {
             inotify = nil
         }
-        rescanInterval = inotify == nil || FileSystem.isRemote(spool.root) ? spool.config.pollInterval : 30
+        isPolling = inotify == nil || FileSystem.isRemote(spool.root)
     }
 
     /// The descriptor to poll for events, when there is one.
@@ -46,7 +53,12 @@ final class CandidateFeed {
         let now = Timestamp.now()
         for event in inotify.readEvents() {
             if event.isOverflow {
+                configChanged = true  // perhaps among the events lost
                 rescan(force: true)
+                continue
+            }
+            if event.watch == rootWatch {
+                if event.name == "config.json" && event.isArrival { configChanged = true }
                 continue
             }
             guard let state = watches[event.watch], !event.name.hasPrefix(".") else { continue }

@@ -6,22 +6,29 @@
 // anything ranking after them), and the worker lists the folders again when the kept ones run out. A backlog of a
 // million jobs costs a few rescans, not a few hundred megabytes in every worker.
 
-/// One claimable file, kept small (a worker may index a hundred thousand): the name's text
-/// and the three fields that order it.
+/// One claimable file, kept small (a worker may index a hundred thousand): the name's text,
+/// the three fields that order it, and when it may be tried.
 struct Candidate: Sendable {
     let text: String
     let isRetry: Bool
     let priority: Int16
-    /// The name's due time, or later for a job postponed while it waits for dependencies.
+    /// The name's due time.
     let due: Int64
     let age: Int64
+    /// Not tried before this: the due time, or later for a job postponed (waiting for its
+    /// dependencies, or for a slot of its group). A postponed job keeps its rank.
+    let wakeAt: Int64
+    /// The job's group, once a claim attempt has read it (nil: not read yet).
+    let group: String?
 
-    init(_ name: FileName, due: Timestamp? = nil) {
+    init(_ name: FileName, wakeAt: Timestamp? = nil, group: String? = nil) {
         text = name.text
         isRetry = name.state == .failed
         priority = Int16(name.priority)
-        self.due = (due ?? name.due ?? Timestamp(microseconds: 0)).microseconds
-        age = name.age?.microseconds ?? self.due
+        due = (name.due ?? Timestamp(microseconds: 0)).microseconds
+        age = name.age?.microseconds ?? due
+        self.wakeAt = max(due, wakeAt?.microseconds ?? due)
+        self.group = group
     }
 
     var state: JobState { isRetry ? .failed : .pending }
@@ -38,7 +45,7 @@ struct Candidate: Sendable {
 /// The candidates a worker knows of, and the dropped files it has yet to adopt.
 public struct CandidateIndex: Sendable {
     private var ready = Heap<Candidate>(by: Candidate.runsBefore)
-    private var scheduled = Heap<Candidate>(by: { $0.due < $1.due })
+    private var scheduled = Heap<Candidate>(by: { $0.wakeAt < $1.wakeAt })
     /// Names indexed and not yet handed out, per folder (sharing the candidates' string storage).
     private var known: [JobState: Set<String>] = [.pending: [], .failed: []]
     /// Names in pending/ outside queuectl's scheme: files dropped by other programs.
@@ -66,7 +73,7 @@ public struct CandidateIndex: Sendable {
         }
         guard !known[state, default: []].contains(text) else { return }
         let candidate = Candidate(name)
-        if candidate.due <= now.microseconds { pushReady(candidate) } else { pushScheduled(candidate) }
+        if candidate.wakeAt <= now.microseconds { pushReady(candidate) } else { pushScheduled(candidate) }
     }
 
     private mutating func pushReady(_ candidate: Candidate) {
@@ -80,13 +87,13 @@ public struct CandidateIndex: Sendable {
     }
 
     private mutating func pushScheduled(_ candidate: Candidate) {
-        if let floor = scheduledFloor, candidate.due >= floor.due {
+        if let floor = scheduledFloor, candidate.wakeAt >= floor.wakeAt {
             known[candidate.state]?.remove(candidate.text)
             return
         }
         known[candidate.state, default: []].insert(candidate.text)
         scheduled.push(candidate)
-        if scheduled.count > 2 * limit { scheduledFloor = forget(scheduled.keepFirst(limit), floor: scheduledFloor) { $0.due < $1.due } }
+        if scheduled.count > 2 * limit { scheduledFloor = forget(scheduled.keepFirst(limit), floor: scheduledFloor) { $0.wakeAt < $1.wakeAt } }
     }
 
     /// Forgets `candidates` (sorted, best first); returns the new floor.
@@ -104,9 +111,10 @@ public struct CandidateIndex: Sendable {
         scheduledFloor = nil
     }
 
-    /// Puts a candidate back to be tried again at `time` (a job waiting for its dependencies).
-    public mutating func postpone(_ name: FileName, until time: Timestamp) {
-        pushScheduled(Candidate(name, due: time))
+    /// Puts a candidate back to be tried again at `time` (a job waiting for its dependencies,
+    /// or for a slot of its group), remembering its group when known.
+    public mutating func postpone(_ name: FileName, until time: Timestamp, group: String? = nil) {
+        pushScheduled(Candidate(name, wakeAt: time, group: group))
     }
 
     /// Forgets a name that left the folder.
@@ -119,21 +127,26 @@ public struct CandidateIndex: Sendable {
 
     /// The best due candidate, removed from the index; nil when none is due.
     public mutating func next(now: Timestamp) -> FileName? {
-        while let top = scheduled.peek, top.due <= now.microseconds {
+        nextCandidate(now: now)?.name
+    }
+
+    /// The best due candidate with its group when known, removed from the index.
+    public mutating func nextCandidate(now: Timestamp) -> (name: FileName, group: String?)? {
+        while let top = scheduled.peek, top.wakeAt <= now.microseconds {
             _ = scheduled.pop()
             if known[top.state]?.contains(top.text) == true { pushReady(top) }
         }
         while let candidate = ready.pop() {
             if known[candidate.state]?.remove(candidate.text) != nil,
                let name = FileName(parsing: candidate.text, in: candidate.state) {
-                return name
+                return (name, candidate.group)
             }
         }
         return nil
     }
 
     /// When the earliest scheduled candidate becomes due.
-    public var nextDue: Timestamp? { scheduled.peek.map { Timestamp(microseconds: $0.due) } }
+    public var nextDue: Timestamp? { scheduled.peek.map { Timestamp(microseconds: $0.wakeAt) } }
 }
 
 /// A binary heap with a caller's order.

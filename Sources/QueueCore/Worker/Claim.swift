@@ -6,9 +6,12 @@ public struct Claim: Sendable {
     public var record: JobRecord
     /// `processing/ID@WORKER.json`.
     public let name: FileName
+    /// The group slot taken for this claim (`SPOOL/groups/G/slot-K`), released when the run ends.
+    public var slot: String?
 
-    public init(record: JobRecord, name: FileName) {
+    public init(record: JobRecord, name: FileName, slot: String? = nil) {
         self.record = record
         self.name = name
+        self.slot = slot
     }
 }

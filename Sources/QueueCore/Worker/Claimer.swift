@@ -1,7 +1,10 @@
 // Claimer: turns the next candidate into a running job. A claim is one rename into processing/
 // (renameat2 NOREPLACE: two workers never hold the same claim); a lost race (ENOENT) is a normal
 // event. A job waiting for its dependencies is read in place and left unclaimed; a claimed file
-// that cannot be run goes to quarantine, never executed and never deleted.
+// that cannot be run goes to quarantine, never executed and never deleted. A job of a limited
+// group is claimed only with a slot of its group taken first (Groups.swift); one whose group is
+// full, paused or not served here is postponed in the index, so it never holds up the jobs of
+// other groups queued behind it.
 
 import QueueSystem
 
@@ -21,31 +24,76 @@ struct Claimer {
     let worker: String
     /// What every job inherits, computed once (see `Run.inheritedEnvironment`).
     let environment: [String]
+    let groups: GroupGate
     /// Checked just before a run begins: a worker stopped since its claim may have lost it.
     let fence: LeaseFence
     let log: (String) -> Void
 
+    /// Seconds a job whose group is full waits before it is tried again (a slot freed on another
+    /// worker is seen within this), one whose group is paused, and one this worker does not serve.
+    static let fullGroupWait = 0.2, pausedGroupWait = 1.0, unservedGroupWait = 30.0
+
     /// Claims the best candidate that can be claimed now; nil when none can.
     func claimNext(from index: inout CandidateIndex, now: Timestamp) -> ClaimOutcome? {
-        while let name = index.next(now: now) {
+        var fullGroups: Set<String> = []
+        while let (name, knownGroup) = index.nextCandidate(now: now) {
+            // A job already known to be held back is put back without reading it again.
+            if let knownGroup, let wait = holdBack(knownGroup, fullGroups: fullGroups) {
+                index.postpone(name, until: now.adding(seconds: wait), group: knownGroup)
+                continue
+            }
             // A job waiting for its dependencies stays where it is, unclaimed: it is read in
             // place (pending files never change) and put back in the index for a second.
             let read = try? spool.readJob(name)
+            if let read, let wait = holdBack(read.group, fullGroups: fullGroups) {
+                index.postpone(name, until: now.adding(seconds: wait), group: read.group)
+                continue
+            }
             if let read, !read.after.isEmpty, case .waiting = dependencies(of: read) {
-                index.postpone(name, until: now.adding(seconds: 1))
+                index.postpone(name, until: now.adding(seconds: 1), group: read.group)
                 continue
             }
             let claim = FileName.processing(id: name.id, worker: worker)
+            var slot: String?
+            if let read, case .open(let limit?) = groups.admission(read.group) {
+                slot = spool.takeSlot(in: read.group, limit: limit, for: claim)
+                if slot == nil {
+                    fullGroups.insert(read.group)
+                    index.postpone(name, until: now.adding(seconds: Claimer.fullGroupWait), group: read.group)
+                    continue
+                }
+            }
             do {
                 try spool.take(name, as: claim)
             } catch {
+                if let slot { spool.releaseSlot(slot) }
                 if !error.isNotFound { log("claim of \(name.text) failed: \(error)") }
                 continue  // someone else won the race: a normal event
             }
             CrashPoint.check("after-claim")
-            if let outcome = start(claim, from: name, read: read, index: &index, now: now) { return outcome }
+            let outcome = start(claim, from: name, read: read, index: &index, now: now)
+            switch outcome {
+            case .started(var claimed, let run)?:
+                claimed.slot = slot
+                return .started(claimed, run)
+            case .settled(var claimed)?:
+                claimed.slot = slot
+                return .settled(claimed)
+            case .noSpace?, nil:
+                if let slot { spool.releaseSlot(slot) }
+                if let outcome { return outcome }
+            }
         }
         return nil
+    }
+
+    /// Seconds to put off a job of `group` without trying it; nil: try it now.
+    private func holdBack(_ group: String, fullGroups: Set<String>) -> Double? {
+        switch groups.admission(group) {
+        case .notServed: return Claimer.unservedGroupWait
+        case .paused: return Claimer.pausedGroupWait
+        case .open(let limit): return limit != nil && fullGroups.contains(group) ? Claimer.fullGroupWait : nil
+        }
     }
 
     /// Starts the claimed job; nil when it did not run and nothing is left to record (a bad file
@@ -73,8 +121,11 @@ struct Claimer {
                     continue
                 }
                 if let failure = (error as? SystemError) ?? (error as? QueueError)?.systemError, failure.isGone {
-                    // Another claimer's rename of the same file returned 0 too: it has the job.
+                    // Another claimer's rename of the same file returned 0 too, and it has the
+                    // job; or our own name is hidden for a moment: then giving it back by name
+                    // returns the job to the queue (and fails harmlessly in the first case).
                     log("claim of \(claim.text) lost before its run: \(failure)")
+                    giveBack(claim, to: name, index: &index, for: 0, now: now)
                     return nil
                 }
                 putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
@@ -129,7 +180,7 @@ struct Claimer {
     private func giveBack(_ claim: FileName, to name: FileName, index: inout CandidateIndex, for seconds: Double,
                           now: Timestamp) {
         try? FileSystem.renameNoReplace(spool.path(claim), to: spool.path(name))
-        index.postpone(name, until: now.adding(seconds: seconds))
+        index.postpone(name, until: now.adding(seconds: seconds))  // its group read again then
     }
 
     private func putAside(_ claim: FileName, reason: String) {

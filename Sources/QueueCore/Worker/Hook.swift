@@ -18,8 +18,7 @@ extension Spool {
     /// Starts the hook configured for the record's (final) state, if any.
     public func startHook(for record: JobRecord) throws(SystemError) -> HookRun? {
         guard let command = config.hook(for: record.state) else { return nil }
-        let input = tmp + "/hook-" + Spool.temporaryName()
-        try writeFile(record.fileBytes, at: input, sync: false)
+        let input = try publisher.stage(record.fileBytes, sync: false)
         defer { try? FileSystem.unlink(input) }  // the child has it open once spawned
         var environment = CurrentProcess.environment.filter {
             !$0.hasPrefix("QUEUECTL_JOB_ID=") && !$0.hasPrefix("QUEUECTL_STATE=")

@@ -9,8 +9,10 @@
 import QueueSystem
 
 final class LeaseFence {
+    /// Its lease_sec, read live (a `config set lease-sec` reaches running workers).
+    private let spool: Spool
     /// Half the lease (µs): a heartbeat older than this may have let another host reap us.
-    private let limit: Int64
+    private var limit: Int64 { Int64(spool.config.leaseSeconds * 500_000) }
     /// Monotonic µs of the last successful heartbeat.
     private(set) var lastRenewal: Int64
     /// After a lapse: no write before this (monotonic µs).
@@ -20,8 +22,8 @@ final class LeaseFence {
     /// How long stale names and a reap under way may outlive a renewed heartbeat.
     static let settle: Int64 = 2_000_000
 
-    init(leaseSeconds: Double, now: Int64) {
-        limit = Int64(leaseSeconds * 500_000)
+    init(spool: Spool, now: Int64) {
+        self.spool = spool
         lastRenewal = now
     }
 

@@ -27,6 +27,11 @@ final class ResultCommit {
     /// at most `groupSize`; an idle worker commits at once.
     static let delay: Int64 = 50_000
     static let groupSize = 64
+    /// How long (µs) a worker's own claim must stay gone, without a lapse of its lease, before
+    /// its result is given up.
+    static let goneLimit: Int64 = 30_000_000
+    /// Claims found gone without a lapse, since when (monotonic µs).
+    private var goneSince: [JobID: Int64] = [:]
 
     private let fence: LeaseFence
 
@@ -77,32 +82,36 @@ final class ResultCommit {
     }
 
     /// A fresh read of the claim: there, and naming the worker this one wrote into it (a reaper
-    /// that takes a claim rewrites it as a new file naming itself). Gone or someone else's: the
-    /// result is dropped, the reaper owns the job and counted the lost run. Unreadable: held for
-    /// the next retry.
+    /// that takes a claim rewrites it as a new file naming itself). Someone else's: the result is
+    /// dropped, the reaper owns the job and counted the lost run. Gone: believed after a lapse of
+    /// the lease (only then may a reaper have taken it) or once it has stayed gone for
+    /// `goneLimit`; until then the result is held and retried at each reap tick (GlusterFS
+    /// answered ENOENT for a worker's own claim for a moment when another client had raced it
+    /// for the same file). Unreadable otherwise: held for the next retry.
     private func isStillOurs(_ claim: Claim) -> Bool {
-        var pause = 50
-        while true {
-            do {
-                let current = try spool.readJob(claim.name)
-                if current.worker == claim.record.worker { return true }
-                log("could not record the result of \(claim.record.id): the claim was taken back (now \(current.worker ?? "no one")'s)")
-                return false
-            } catch .system(let error) where error.isGone {
-                // Gone, or a network file system's cache says so for a moment: look again
-                // before giving up a claim that may still be ours (it would stay unrecorded).
-                if pause <= 200 {
-                    SystemClock.sleep(milliseconds: pause)
-                    pause *= 2
-                    continue
-                }
-                log("could not record the result of \(claim.record.id): the claim was taken back (\(error))")
-                return false
-            } catch {
-                log("could not check the claim of \(claim.record.id): \(error); will retry")
-                unrecorded.append(claim)
+        let id = claim.record.id
+        do {
+            let current = try spool.readJob(claim.name)
+            goneSince[id] = nil
+            if current.worker == claim.record.worker { return true }
+            log("could not record the result of \(id): the claim was taken back (now \(current.worker ?? "no one")'s)")
+            return false
+        } catch .system(let error) where error.isGone {
+            let now = SystemClock.monotonicMicroseconds
+            let since = goneSince[id] ?? now
+            if fence.isChecking || now - since >= ResultCommit.goneLimit {
+                goneSince[id] = nil
+                log("could not record the result of \(id): the claim was taken back (\(error))")
                 return false
             }
+            goneSince[id] = since
+            log("the claim of \(id) is not found (\(error)); held, looking again at the next reap tick")
+            unrecorded.append(claim)
+            return false
+        } catch {
+            log("could not check the claim of \(id): \(error); will retry")
+            unrecorded.append(claim)
+            return false
         }
     }
 
@@ -169,7 +178,7 @@ final class ResultCommit {
                 log("could not \(step.rawValue) the result of \(claim.record.id): \(error); the claim is still there, will retry")
                 unrecorded.append(claim)
             }
-            return
+            return  // held by isStillOurs, or given up
         }
         if error.isExisting && step == .move {
             // The job is already final under its fixed name: this claim is a second copy (a run

@@ -1,7 +1,8 @@
 // Runner: one run of one job. Starts `/bin/sh -c COMMAND` (see Spawn), copies its output into
 // SPOOL/logs/ID.log (bounded to the last `max_log_bytes`; created at the first byte of output, so
 // a silent job costs no file), enforces the timeout with SIGTERM to
-// the process group and SIGKILL after a grace period, and reports how the run ended.
+// the process group and SIGKILL after a grace period, and reports how the run ended. A run keeps
+// the settings it started with (`settings`): a `config set` during it applies to the next run.
 
 import QueueSystem
 
@@ -12,10 +13,13 @@ public final class Run {
     public let startedAt: Timestamp
     let startedMonotonic: Int64
     let logPath: String
-    let maxLogBytes: Int
+    /// The spool's settings when the run started: its timeout, log bound, stop grace and failure
+    /// policy stay these whatever `config set` does meanwhile.
+    public let settings: Config
+    var maxLogBytes: Int { settings.maxLogBytes }
     private var log: FileDescriptor?
     private var logSize = 0
-    /// "--- attempt N started ... ---", written before the run's first output.
+    /// "--- run R (attempt N) started ... ---", written before the run's first output.
     private var header: [UInt8]?
     /// When the timeout (or a stop) sent SIGTERM; SIGKILL follows after the grace period.
     public private(set) var terminatedAt: Int64?
@@ -34,7 +38,7 @@ public final class Run {
     public init(record: JobRecord, attempt: Int, worker: String, spool: Spool, environment inherited: [String],
                 now: Timestamp) throws(SystemError) {
         logPath = spool.logPath(of: record.id)
-        maxLogBytes = spool.config.maxLogBytes
+        settings = spool.config
         let pipe = try FileDescriptor.pipe()
         var environment = inherited
         for (name, value) in record.environment {
@@ -56,10 +60,11 @@ public final class Run {
         output = pipe.read
         startedAt = now
         startedMonotonic = SystemClock.monotonicMicroseconds
-        if let timeout = record.timeoutSeconds ?? spool.config.timeoutSeconds {
+        if let timeout = record.timeoutSeconds ?? settings.timeoutSeconds {
             deadline = startedMonotonic + Int64(timeout * 1_000_000)
         }
-        header = Array("--- attempt \(attempt) started \(now.iso8601) on \(worker) ---\n".utf8)
+        // The run number tells apart runs whose attempts restarted at 1 (dlq retry, requeue).
+        header = Array("--- run \(max(record.runs, attempt)) (attempt \(attempt)) started \(now.iso8601) on \(worker) ---\n".utf8)
     }
 
     /// Copies whatever the child has written so far into the log. Returns false at end of output.
@@ -128,6 +133,14 @@ public final class Run {
             self.timedOut = self.timedOut || timedOut
             Signals.sendToGroup(.terminate, group: child.pid)
         }
+    }
+
+    /// The stop grace of the run's settings.
+    public var graceSeconds: Double { settings.stopGraceSeconds }
+
+    /// What a failure of this run means (backoff, permanent exit codes), as set when it started.
+    public var failurePolicy: FailurePolicy {
+        FailurePolicy(backoff: Backoff(config: settings), permanentExitCodes: settings.permanentExitCodes)
     }
 
     /// SIGKILL to the process group once the grace period after SIGTERM has passed.

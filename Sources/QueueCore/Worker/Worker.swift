@@ -3,6 +3,9 @@
 // running job's output pipe, with a timeout for the next due job, commit, heartbeat, reap or
 // rescan. Nothing else wakes it, and it never sleeps blindly. Claiming is the Claimer's,
 // recording results the ResultCommit's, knowing the candidates the CandidateFeed's.
+// Settings: every part reads them through the spool's LiveConfig, which the loop reloads when
+// config.json changes (an inotify event on the spool root; its inode, size or times at each
+// rescan and reap tick, where events cannot see; SIGHUP). A running job keeps its own (Run.settings).
 
 import QueueSystem
 
@@ -25,6 +28,8 @@ public final class Worker {
     private let results: ResultCommit
     private let hooks: HookWatch
     private let fence: LeaseFence
+    private let scheduleClock: ScheduleClock
+    private var nextScheduleCheck: Int64 = 0
     private var current: (claim: Claim, run: Run)?
     private var isCancelling = false
     /// After a write failed for lack of space: no claims before this (monotonic µs).
@@ -37,8 +42,9 @@ public final class Worker {
     private var nextCancelCheck: Int64 = 0
     private let log: (String) -> Void
 
-    /// Registers the worker in the spool and prepares its wake-up sources.
-    public init(spool: Spool, log: @escaping (String) -> Void) throws(QueueError) {
+    /// Registers the worker in the spool and prepares its wake-up sources. With `groups`, it
+    /// claims only jobs of those groups.
+    public init(spool: Spool, groups: Set<String>? = nil, log: @escaping (String) -> Void) throws(QueueError) {
         self.spool = spool
         self.log = log
         do {
@@ -47,9 +53,10 @@ public final class Worker {
         try spool.checkSafeToRun()
         registration = try spool.registerWorker()
         feed = CandidateFeed(spool: spool, log: log)
-        fence = LeaseFence(leaseSeconds: spool.config.leaseSeconds, now: SystemClock.monotonicMicroseconds)
+        fence = LeaseFence(spool: spool, now: SystemClock.monotonicMicroseconds)
         claimer = Claimer(spool: spool, worker: registration.record.id, environment: Run.inheritedEnvironment(),
-                          fence: fence, log: log)
+                          groups: GroupGate(spool: spool, served: groups), fence: fence, log: log)
+        scheduleClock = ScheduleClock(spool: spool, log: log)
         results = ResultCommit(spool: spool, fence: fence, log: log)
         hooks = HookWatch(spool: spool, log: log)
     }
@@ -93,14 +100,14 @@ public final class Worker {
         // waited for, and a closed pipe would wake every poll until then.
         if let current, !current.run.outputEnded { descriptors.append(current.run.output) }
         let now = SystemClock.monotonicMicroseconds
-        var wake = min(nextHeartbeat, nextReap, nextRescan)
+        var wake = min(nextHeartbeat, nextReap, nextRescan, nextScheduleCheck)
         if claimsPausedUntil > now { wake = min(wake, claimsPausedUntil) }
         if !results.staged.isEmpty { wake = min(wake, results.deadline) }
         if feed.hasDrops { wake = min(wake, nextDropCheck) }
         if current == nil, mayClaim, let due = feed.nextDue {
             wake = min(wake, now + Int64(max(0, due.secondsSince(.now())) * 1_000_000) + 1000)
         }
-        if let run = current?.run, let enforcement = run.nextEnforcement(graceSeconds: spool.config.stopGraceSeconds) {
+        if let run = current?.run, let enforcement = run.nextEnforcement(graceSeconds: run.graceSeconds) {
             wake = min(wake, enforcement)
         }
         if current != nil { wake = min(wake, nextCancelCheck) }
@@ -108,7 +115,10 @@ public final class Worker {
         let timeout = max(0, Int((wake - now + 999) / 1000))
         let ready = Poll.waitForInput(descriptors, timeoutMilliseconds: timeout)
         if ready[0] { handleSignals() }
-        if feed.descriptor != nil, ready.count > 1, ready[1] { feed.handleEvents() }
+        if feed.descriptor != nil, ready.count > 1, ready[1] {
+            feed.handleEvents()
+            if feed.configChanged { reloadConfig(force: true) }
+        }
         if current != nil, ready.count > 2, ready[2] { current?.run.drainOutput() }
         checkChild()
         hooks.check()
@@ -119,6 +129,7 @@ public final class Worker {
             switch signal {
             case .child: continue
             case .user1: checkCancel()
+            case .hangUp: reloadConfig(force: true)  // as daemons do
             case .quit: stop(.forced)
             default: stop(stopMode == nil ? .graceful : .forced)
             }
@@ -147,11 +158,20 @@ public final class Worker {
             nextHeartbeat = now + Int64(spool.config.leaseSeconds / 3 * 1_000_000)
         }
         if now >= nextReap {
+            reloadConfig(force: false)
             results.retryUnrecorded()
             reap()
             nextReap = now + 2_000_000
         }
+        if now >= nextScheduleCheck {
+            // At the next occurrence, and at least every second (schedules added or changed);
+            // a stopping worker enqueues nothing more.
+            let next = stopMode == nil ? scheduleClock.tick(now: .now()) : nil
+            let untilNext = next.map { Int64(max(0, $0.secondsSince(.now())) * 1_000_000) + 1000 } ?? .max
+            nextScheduleCheck = now + min(1_000_000, untilNext)
+        }
         if now >= nextRescan {
+            reloadConfig(force: false)
             feed.rescan(force: false)
             nextRescan = now + Int64(feed.rescanInterval * 1_000_000)
         }
@@ -163,7 +183,22 @@ public final class Worker {
             checkCancel()
             nextCancelCheck = now + 1_000_000
         }
-        if let run = current?.run { run.enforce(graceSeconds: spool.config.stopGraceSeconds, now: now) }
+        if let run = current?.run { run.enforce(graceSeconds: run.graceSeconds, now: now) }
+    }
+
+    /// Re-reads config.json (when it changed, or always with `force`) and logs what changed. An
+    /// invalid file is logged and the settings in use stay.
+    private func reloadConfig(force: Bool) {
+        feed.configChanged = false
+        do {
+            let changes = try spool.settings.reload(force: force)
+            if !changes.isEmpty {
+                log("config reloaded: " + changes.joined(separator: ", "))
+                nextRescan = 0  // poll_interval may have changed
+            }
+        } catch {
+            log("config.json not reloaded, the settings in use stay: \(error)")
+        }
     }
 
     /// Touches the worker record; publishes it again if another host removed it (our lease had
@@ -196,6 +231,7 @@ public final class Worker {
         for job in report.retried { log("reaped \(job): lost run counted, retry scheduled") }
         for job in report.dead { log("reaped \(job): lost run counted, no retries left: dead") }
         for job in report.finished { log("reaped \(job): finished the interrupted move") }
+        for slot in report.releasedSlots { log("reaped group slot \(slot): its worker is gone") }
     }
 
     // MARK: Claiming, running, recording
@@ -207,6 +243,7 @@ public final class Worker {
                 current = (claim, run)
                 return
             case .settled(let claim):
+                if let slot = claim.slot { spool.releaseSlot(slot) }
                 results.record(claim)
             case .noSpace:
                 claimsPausedUntil = SystemClock.monotonicMicroseconds + 2_000_000
@@ -222,10 +259,11 @@ public final class Worker {
         Signals.sendToGroup(.kill, group: run.child.pid)
         let termination = (try? Spawn.wait(run.child)) ?? .signalled(.kill)
         current = nil
+        if let slot = claim.slot { spool.releaseSlot(slot) }  // the run is over: its group may start another
         let ending = RunEnding(termination: termination, timedOut: run.timedOut, cancelled: isCancelling,
                                forcedStopBy: stopMode == .forced ? id : nil)
         var finished = claim
-        finished.record.recordEnd(ending, duration: run.finish(), policy: spool.failurePolicy, now: .now())
+        finished.record.recordEnd(ending, duration: run.finish(), policy: run.failurePolicy, now: .now())
         results.record(finished)
         isCancelling = false
     }

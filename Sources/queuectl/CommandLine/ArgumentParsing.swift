@@ -29,6 +29,8 @@ func parseArguments(_ arguments: [String], root: CommandSpec, terminalWidth: Int
 private struct CommandLineParser {
     var command: CommandInTree
     var positionals: [String] = []
+    /// The words after `--`, when the command has an argument that takes them.
+    var wordsAfterTerminator: [String]?
     var flags: Set<String> = []
     var values: [String: [String]] = [:]
     var isHelpRequested = false
@@ -40,10 +42,13 @@ private struct CommandLineParser {
         var words = arguments[...]
         var areOptionsEnded = false
         while let word = words.popFirst() {
-            if areOptionsEnded {
+            if areOptionsEnded, wordsAfterTerminator != nil {
+                wordsAfterTerminator!.append(word)
+            } else if areOptionsEnded {
                 take(word, mayNameSubcommand: false)
             } else if word == "--" {
                 areOptionsEnded = true
+                if command.command.arguments.contains(where: \.isAfterTerminator) { wordsAfterTerminator = [] }
             } else if isOption(word) {
                 readOption(word, followedBy: &words)
             } else {
@@ -124,13 +129,14 @@ private struct CommandLineParser {
         }
         return .run(ParsedCommand(
             path: command.path, positionals: positionals, arguments: command.command.arguments,
-            acceptedOptions: command.acceptedOptions, givenFlags: flags, givenValues: values))
+            acceptedOptions: command.acceptedOptions, givenFlags: flags, givenValues: values,
+            wordsAfterTerminator: wordsAfterTerminator))
     }
 
     /// Each declared argument gets its values, in order; none may be missing or left over.
     private func checkPositionals() throws(UsageError) {
         var remaining = positionals[...]
-        for argument in command.command.arguments {
+        for argument in command.command.arguments where !argument.isAfterTerminator {
             let taken = argument.isRepeating ? Array(remaining) : Array(remaining.prefix(1))
             remaining = remaining.dropFirst(taken.count)
             if taken.isEmpty, !argument.isOptional { throw .missingArgument(argument, in: command) }
@@ -140,7 +146,12 @@ private struct CommandLineParser {
                     help: argument.help, commandPath: command.path)
             }
         }
-        if !remaining.isEmpty { throw .unexpectedArguments(Array(remaining), in: command) }
+        if !remaining.isEmpty {
+            if let tail = command.command.arguments.first(where: \.isAfterTerminator) {
+                throw .wordsBeforeTerminator(positionals, argument: tail, in: command)
+            }
+            throw .unexpectedArguments(Array(remaining), in: command)
+        }
     }
 
     private func isGiven(_ option: OptionSpec) -> Bool {

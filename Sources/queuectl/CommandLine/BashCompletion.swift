@@ -66,6 +66,7 @@ func bashCompletionScript(_ root: CommandInTree) -> String {
             file) compopt -o filenames 2>/dev/null; _\(name)_reply -f ;;
             directory) compopt -o filenames 2>/dev/null; _\(name)_reply -d ;;
             list:*) _\(name)_reply -W "${1#list:}" ;;
+            jobs) _\(name)_reply -W "$(\(name) ${spool:+--spool "$spool"} list --quiet 2>/dev/null)" ;;
             commands)
                 local subcommands options arguments repeats
                 _\(name)_command "${given[*]}"
@@ -77,7 +78,7 @@ func bashCompletionScript(_ root: CommandInTree) -> String {
         _\(name)() {
             local cur="${COMP_WORDS[COMP_CWORD]}"
             [[ $cur == '=' ]] && cur=''
-            local path='' value_of='' ended=false word i
+            local path='' value_of='' ended=false word i spool=''
             local -a given=() subcommands options arguments
             local repeats
             _\(name)_command ''
@@ -86,6 +87,7 @@ func bashCompletionScript(_ root: CommandInTree) -> String {
                 if [[ $word == '=' ]]; then
                     continue # bash splits --name=value into three words
                 elif [[ -n $value_of ]]; then
+                    [[ $value_of == --spool ]] && spool="$word"
                     value_of=''
                 elif ! $ended && [[ $word == -- ]]; then
                     ended=true
@@ -131,5 +133,6 @@ private func bashValueKind(_ completion: CompletionKind) -> String {
     case .file: "file"
     case .directory: "directory"
     case .list(let words): "list:" + words.joined(separator: " ")
+    case .jobIDs: "jobs"
     }
 }

@@ -44,6 +44,11 @@ struct ArgumentSpec: Sendable {
     var isRepeating = false
     /// When not empty, the only values accepted; the help lists them and completion offers them.
     var allowedValues: [String] = []
+    /// Takes the words after `--`, and only those (`enqueue -- echo hi`): shown as
+    /// `[-- <name> ...]`. Words before `--` never fill it.
+    var isAfterTerminator = false
+    /// How a shell completes it, when `allowedValues` is empty.
+    var completion: CompletionKind = .none
 }
 
 /// An option that takes a value (`--count <n>`) or a flag that takes none (`--json`).
@@ -83,4 +88,6 @@ enum CompletionKind: Sendable, Equatable {
     case directory
     /// These words.
     case list([String])
+    /// The ids of the spool's jobs, as `queuectl list --quiet` prints them when the shell asks.
+    case jobIDs
 }

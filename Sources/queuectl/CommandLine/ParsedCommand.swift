@@ -16,11 +16,19 @@ struct ParsedCommand: Sendable {
     let givenFlags: Set<String>
     /// The values given to each option, by long name, in order.
     let givenValues: [String: [String]]
+    /// The words after `--`, for a command with an argument that takes them
+    /// (``ArgumentSpec/isAfterTerminator``); nil when no `--` was given.
+    var wordsAfterTerminator: [String]? = nil
 
     /// Whether the flag `--long` was given.
     func flag(_ long: String) -> Bool {
         precondition(spec(long) != nil, undeclared("--\(long)"))
         return givenFlags.contains(long)
+    }
+
+    /// Whether the command declares `--long` (commands that share code ask before reading it).
+    func accepts(_ long: String) -> Bool {
+        spec(long) != nil
     }
 
     /// The last value given to `--long`, if any.

@@ -38,13 +38,13 @@ extension ArgumentSpec {
 
     /// The usage-line item: `<id>`, `[<json>]`, `<id> ...`, `[<id> ...]`.
     var usageItem: String {
-        let item = label + (isRepeating ? " ..." : "")
+        let item = (isAfterTerminator ? "-- " : "") + label + (isRepeating ? " ..." : "")
         return isOptional ? "[\(item)]" : item
     }
 
     /// What a shell offers for it.
     var valueCompletion: CompletionKind {
-        allowedValues.isEmpty ? .none : .list(allowedValues)
+        allowedValues.isEmpty ? completion : .list(allowedValues)
     }
 }
 

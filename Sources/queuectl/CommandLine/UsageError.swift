@@ -68,6 +68,14 @@ extension UsageError {
         return UsageError(message: message, commandPath: command.path)
     }
 
+    /// `Unexpected argument 'hi'` for a command that takes words after `--`, with the hint to
+    /// put them there: `queuectl enqueue -- echo hi`.
+    static func wordsBeforeTerminator(_ words: [String], argument: ArgumentSpec, in command: CommandInTree) -> UsageError {
+        var error = unexpectedArguments(Array(words.dropFirst()), in: command)
+        error.help = "To give \(argument.label) as words, put them after '--': \(command.fullName) -- \(words.joined(separator: " "))"
+        return error
+    }
+
     /// `Missing expected argument '<id>'`.
     static func missingArgument(_ argument: ArgumentSpec, in command: CommandInTree) -> UsageError {
         UsageError(

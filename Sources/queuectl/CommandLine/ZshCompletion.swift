@@ -107,6 +107,7 @@ private func zshAction(_ completion: CompletionKind) -> String {
     case .file: "_files"
     case .directory: "_files -/"
     case .list(let words): "(\(words.joined(separator: " ")))"
+    case .jobIDs: #"{compadd -- ${(f)"$(queuectl list --quiet 2>/dev/null)"}}"#
     }
 }
 

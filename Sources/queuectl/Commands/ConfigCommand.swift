@@ -20,7 +20,10 @@ enum ConfigCommand {
 
     static func get(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let key = try Config.key(named: command.positionals[0])
-        Console.out(encodeJSON(spool.config.value(key)))
+        // A string prints as it is (`$(queuectl config get on-dead)` in a script); numbers,
+        // lists and booleans as JSON, which is how they are written to `config set`.
+        let value = spool.config.value(key)
+        Console.out(value.stringValue ?? encodeJSON(value))
         return .success
     }
 

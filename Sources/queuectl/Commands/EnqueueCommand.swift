@@ -8,7 +8,17 @@ enum EnqueueCommand {
     static func run(_ command: ParsedCommand, spool: Spool) throws -> ExitCode {
         let defaults = spool.jobDefaults(cwd: CurrentProcess.workingDirectory)
         let jobs: [NewJob]
-        if let file = command.value("file") {
+        if let words = command.wordsAfterTerminator {
+            guard !words.isEmpty else { throw command.usageError("Missing the command's words after '--'.") }
+            if !command.positionals.isEmpty { throw command.usageError("Give the job either as <json> or as words after '--', not both.") }
+            for flag in ["command", "file"] where command.value(flag) != nil {
+                throw command.usageError("Give the command either with '--\(flag)' or as words after '--', not both.")
+            }
+            var object = JSONObject()
+            object["command"] = .string(shellCommand(words))
+            try applyFlags(command, to: &object, now: defaults.now)
+            jobs = [try spool.decodeNewJob(.object(object), defaults: defaults)]
+        } else if let file = command.value("file") {
             if !command.positionals.isEmpty { throw command.usageError("Give jobs either as a <json> argument or with --file, not both.") }
             for flag in ["command", "id", "run-at", "delay"] where command.value(flag) != nil {
                 throw command.usageError("'--\(flag)' cannot be used with '--file'; put the field in each line instead.")
@@ -21,7 +31,16 @@ enum EnqueueCommand {
                     throw command.usageError("Give the job either as <json> or with --command, not both.")
                 }
                 let value: JSONValue
-                do { value = try parseJSON(text) } catch { throw QueueError.malformedJSON(error.description) }
+                do {
+                    value = try parseJSON(text)
+                } catch {
+                    // `queuectl enqueue make`: a command, not a record; show the form that runs it.
+                    if !text.drop(while: \.isWhitespace).hasPrefix("{") {
+                        throw command.usageError(
+                            "'\(text)' is not a JSON job record. To run a command, put its words after '--': queuectl enqueue -- \(text)")
+                    }
+                    throw QueueError.malformedJSON(error.description)
+                }
                 guard let parsed = value.objectValue else {
                     throw QueueError.invalidJob([FieldProblem("job", "must be a JSON object such as {\"command\": \"echo hi\"}, got \(value.typeName)")])
                 }
@@ -41,7 +60,7 @@ enum EnqueueCommand {
 
     /// Writes the flags into the record's fields, so one validation covers both forms.
     static func applyFlags(_ command: ParsedCommand, to object: inout JSONObject, now: Timestamp) throws {
-        if let id = command.value("id") { object["id"] = .string(id) }
+        if command.accepts("id"), let id = command.value("id") { object["id"] = .string(id) }
         if let retries = try command.int("max-retries") { object["max_retries"] = .number(JSONNumber(retries)) }
         if let priority = try command.int("priority") { object["priority"] = .number(JSONNumber(priority)) }
         if let timeout = command.value("timeout") {
@@ -81,8 +100,28 @@ enum EnqueueCommand {
         if !after.isEmpty {
             object["after"] = .array((object["after"]?.arrayValue ?? []) + after.map { .string($0) })
         }
-        if command.flag("unique") { object["unique"] = .bool(true) }
+        if command.accepts("group"), let group = command.value("group") { object["group"] = .string(group) }
+        if command.accepts("unique"), command.flag("unique") { object["unique"] = .bool(true) }
     }
+
+    /// The words of a command line as one /bin/sh -c command that gives the program exactly
+    /// these words: a word of plain characters stays as it is, any other is single-quoted
+    /// (inside which sh gives every character literally, and a ' is written '\\''). The first
+    /// word is quoted too when sh would read it as an assignment (`A=1`) or a reserved word (`if`).
+    static func shellCommand(_ words: [String]) -> String {
+        words.enumerated().map { index, word in
+            var plain = !word.isEmpty && word.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                    || ("0"..."9").contains(scalar) || "_-./:=,+@%".unicodeScalars.contains(scalar))
+            }
+            if index == 0 && (word.contains("=") || shellReservedWords.contains(word)) { plain = false }
+            return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
+        }.joined(separator: " ")
+    }
+
+    private static let shellReservedWords: Set<String> = [
+        "if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "in", "function", "select", "time",
+    ]
 
     /// The bytes of a file, or of stdin for "-".
     static func readInput(_ path: String) throws -> [UInt8] {

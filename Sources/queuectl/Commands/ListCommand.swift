@@ -17,12 +17,21 @@ enum ListCommand {
         let limit = try command.int("limit")
         if let limit, limit < 0 { throw command.invalidValue("limit", reason: "expected 0 or more") }
         var records: [JobRecord] = []
+        let group = fixed == nil ? command.value("group") : nil
         for state in states {
-            records += spool.list(state, limit: limit.map { $0 - records.count })
+            // With --group, the folder is read whole and filtered (a group is not in the names).
+            var found = spool.list(state, limit: group == nil ? limit.map { $0 - records.count } : nil)
+            if let group { found = found.filter { $0.group == group } }
+            if let limit { found = Array(found.prefix(limit - records.count)) }
+            records += found
             if let limit, records.count >= limit { break }
         }
         if command.flag("json") {
             Console.out(encodeJSON(.array(records.map(\.json)), pretty: true))
+            return .success
+        }
+        if command.accepts("quiet"), command.flag("quiet") {
+            if !records.isEmpty { Console.out(records.map(\.id.rawValue).joined(separator: "\n")) }
             return .success
         }
         if records.isEmpty {
@@ -30,11 +39,25 @@ enum ListCommand {
             return .success
         }
         let now = Timestamp.now()
-        var table = Table("ID", "STATE", "TRIES", "PRI", "WHEN", "COMMAND")
+        // How the last run ended (exit status, run time), when a job listed has run; the DLQ
+        // also shows why each job is there.
+        let showsRuns = records.contains { $0.state != .processing && ($0.exitCode != nil || $0.durationSeconds != nil) }
+        let showsErrors = fixed == .dead
+        var header = ["ID", "STATE", "TRIES", "PRI", "WHEN"]
+        if showsRuns { header += ["EXIT", "RAN"] }
+        if showsErrors { header.append("LAST ERROR") }
+        var table = Table()
+        table.header = header + ["COMMAND"]
         for record in records {
-            table.add(record.id.rawValue, Style.of(record.state).apply(record.state.rawValue),
-                      "\(record.attempts)/\(record.maxRetries + 1)", String(record.priority),
-                      when(record, now: now), truncated(record.command, 50))
+            var cells = [record.id.rawValue, Style.of(record.state).apply(record.state.rawValue),
+                         "\(record.attempts)/\(record.maxRetries + 1)", String(record.priority), when(record, now: now)]
+            if showsRuns {
+                let ran = record.state != .processing
+                cells.append(ran ? record.exitCode.map(String.init) ?? "-" : "-")
+                cells.append(ran ? record.durationSeconds.map(formatDuration) ?? "-" : "-")
+            }
+            if showsErrors { cells.append(truncated(record.lastError ?? "-", 40)) }
+            table.add(cells + [truncated(record.command, showsErrors ? 30 : 50)])
         }
         Console.out(table.rendered())
         return .success
@@ -88,6 +111,8 @@ enum ListCommand {
         if let exit = record.exitCode { rows.append(("exit code", String(exit))) }
         if let next = record.nextRunAt, record.state == .failed { rows.append(("next run", "\(next.iso8601) (\(formatRelative(next, now: now)))")) }
         if let error = record.lastError { rows.append(("last error", Style.red.apply(error))) }
+        // Kept, never used by queuectl: shown so that a misspelt field of a dropped file is seen.
+        for (name, value) in record.extra { rows.append(("unknown field", "\(name) = \(encodeJSON(value))")) }
         let labelWidth = rows.map(\.0.count).max() ?? 0
         var lines = rows.map { $0.0 + ":" + String(repeating: " ", count: labelWidth - $0.0.count + 2) + $0.1 }
         let tail = spool.logTail(record.id, lines: 10)

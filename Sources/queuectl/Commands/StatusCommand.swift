@@ -31,6 +31,10 @@ enum StatusCommand {
             table.add(Style.red.apply("quarantined"), String(status.quarantined), "see 'queuectl quarantine list'")
         }
         lines.append(table.rendered())
+        if status.groups.contains(where: { $0.name != "default" || $0.limit != nil || $0.isPaused }) {
+            lines.append("")
+            lines.append(GroupCommand.table(status.groups).rendered())
+        }
         lines.append("")
         if status.workers.isEmpty {
             lines.append("Workers: none running. Start one with 'queuectl worker start'.")

@@ -14,7 +14,7 @@ extension Control {
         @Test func fourConcurrentUniqueEnqueuesOfOneIdWriteExactlyOneJob() async throws {
             let spool = try TestSpool()
             defer { spool.cleanup() }
-            #expect(try await spool.q("status").status == 0)  // the spool exists before the race
+            #expect(try await spool.q("init").status == 0)  // the spool exists before the race
             // Several rounds, each with its own id: every round is a fresh race of four processes.
             let ids = ["nightly-1", "nightly-2", "nightly-3", "nightly-4", "nightly-5"]
             for id in ids {

@@ -247,7 +247,7 @@ extension Faults {
         func dropAdoptionKilledBeforeTheOriginalIsRemoved(_ explicitID: String?) async throws {
             let spool = try TestSpool()
             defer { spool.cleanup() }
-            #expect(try await spool.q("status").status == 0)
+            #expect(try await spool.q("init").status == 0)
             let id = explicitID ?? "dropped-job"
             var job: [String: Any] = ["command": faultLedger(spool)]
             if let explicitID { job["id"] = explicitID }

@@ -153,7 +153,7 @@ extension Faults {
         func enqueueSyncsTheFileBeforeTheRenameAndTheFolderAfter() async throws {
             let spool = try TestSpool()
             defer { spool.cleanup() }
-            #expect(try await spool.q("status").status == 0)
+            #expect(try await spool.q("init").status == 0)
             let (status, output, trace) = try await Self.traced(spool, ["enqueue", "--command", "echo hi", "--id", "straced"])
             #expect(status == 0 && output.trimmingCharacters(in: .whitespacesAndNewlines) == "straced", "\(output)")
             let pending = spool.path + "/pending"
@@ -208,7 +208,7 @@ extension Faults {
         func batchEnqueueSyncsEveryFileBeforeAnyRename() async throws {
             let spool = try TestSpool()
             defer { spool.cleanup() }
-            #expect(try await spool.q("status").status == 0)
+            #expect(try await spool.q("init").status == 0)
             let ids = (1...5).map { "batch-\($0)" }
             let batch = spool.scratchPath("batch.jsonl")
             try jsonLines(ids.map { ["id": $0, "command": "true"] }).write(toFile: batch, atomically: true, encoding: .utf8)
@@ -235,7 +235,7 @@ extension Faults {
         func configSetSyncsTheFileBeforeTheRenameAndTheFolderAfter() async throws {
             let spool = try TestSpool()
             defer { spool.cleanup() }
-            #expect(try await spool.q("status").status == 0)
+            #expect(try await spool.q("init").status == 0)
             let (status, output, trace) = try await Self.traced(spool, ["config", "set", "max-retries", "7"])
             #expect(status == 0, "\(output)")
             let (_, problems) = trace.checkPublish("config set", into: spool.path) { $0 == spool.path + "/config.json" }

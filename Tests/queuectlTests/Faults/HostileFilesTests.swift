@@ -63,7 +63,7 @@ extension Faults {
         @Test func hostileFilesAreNeverRunNeverLostAndNeverStopTheWorker() async throws {
             let spool = try TestSpool()
             defer { spool.cleanup() }
-            #expect(try await spool.q("status").status == 0)  // creates the spool
+            #expect(try await spool.q("init").status == 0)  // creates the spool
             let pending = spool.path + "/pending/"
             func touch(_ tag: String) -> String { "touch " + shellQuoted(spool.scratchPath("ran-" + tag)) }
             func job(_ tag: String, _ extra: String = "") -> [UInt8] { utf8Bytes(#"{"command": "\#(touch(tag))"\#(extra)}"#) }

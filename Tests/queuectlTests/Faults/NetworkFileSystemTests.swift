@@ -213,7 +213,14 @@ extension Faults {
             let ledger = spool.scratchPath("ledger")
             var hosts = [try EmulatedHost.start(spool, name: "hostB", spoolPath: m2),
                          try EmulatedHost.start(spool, name: "hostA", spoolPath: m1)]
-            for host in ["hostA", "hostB"] { try await waitForWorker(spool, spoolPath: truth, host: host) }
+            for host in ["hostA", "hostB"] {
+                do {
+                    try await waitForWorker(spool, spoolPath: truth, host: host)
+                } catch {
+                    for started in hosts { print("host \(started.name) printed:\n\(started.unshare.output)") }
+                    throw error
+                }
+            }
             let command = hostLedger(ledger) + #"; if [ "$QUEUECTL_ATTEMPT" = 1 ]; then sleep 60; fi"#
             #expect(try await spool.run(["--spool", m1, "enqueue", "--command", command, "--id", "long"]).status == 0)
             try await waitUntil(timeout: 30, "a host runs the job") { spool.scratchLines("ledger").count == 1 }

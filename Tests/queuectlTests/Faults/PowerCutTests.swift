@@ -68,15 +68,9 @@ extension Faults {
             #expect((figures["accepted"] as? Int ?? 0) > 0)
             #expect(figures["twice"] as? Int == 0, "jobs were in two folders")
             #expect(figures["config_lost"] as? Int == 0, "an acknowledged config set was lost")
-            // Issue 14 is open: after the fixes of the start of a run, drop adoption and cancel,
-            // the campaign still finds lost and torn jobs in some runs (4 and 4 of ~14,000 in
-            // 30 cuts, not yet diagnosed). Recorded as a known issue, printed with every run,
-            // until it is fixed; then these become plain expectations again.
-            withKnownIssue("issue 14: jobs still lost or torn by some power cuts", isIntermittent: true) {
-                #expect(figures["lost"] as? Int == 0, "jobs accepted before a power cut were lost")
-                #expect(figures["torn"] as? Int == 0, "jobs came back torn or unreadable")
-                #expect(status == 0)
-            }
+            #expect(figures["lost"] as? Int == 0, "jobs accepted before a power cut were lost")
+            #expect(figures["torn"] as? Int == 0, "jobs came back torn or unreadable")
+            #expect(status == 0)
         }
 
         /// fsync and syncfs fail with EIO: enqueue exits 1 and leaves nothing half there; a
