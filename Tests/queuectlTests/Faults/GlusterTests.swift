@@ -6,12 +6,11 @@
 // option set: the checks, the figures and the anomalies seen. This file runs it with the binary
 // under test, prints the figures, and turns each check into an expectation.
 //
-// Every check is a hard failure (the defects this suite found in issue 15 are fixed: the id
-// reservation raced from two clients, writes through a stale claim name, claims quarantined after
-// a stale read), except one left to issue 13: running workers not following `config set`, which
-// is recorded as a known issue, loudly, until that lands (QUEUECTL_GLUSTER_STRICT=1 makes it fail
-// too). Root, /dev/fuse, unshare, python3 and Debian's glusterfs-server and glusterfs-client are
-// needed; without them the test skips loudly.
+// Every check is a hard failure. The defects this suite found (issue 15: the id reservation
+// raced from two clients, claims by link + unlink through stale names, writes through a stale
+// claim name, claims quarantined or given up after a stale read) are fixed, and running workers
+// follow `config set` since issue 13. Root, /dev/fuse, unshare, python3 and Debian's
+// glusterfs-server and glusterfs-client are needed; without them the test skips loudly.
 
 import Foundation
 import QueueSystem
@@ -67,12 +66,6 @@ struct GlusterFigure: Decodable, CustomStringConvertible {
 
 extension Faults {
     @Suite("GlusterFS (two mounts, two hosts)", .serialized) struct Gluster {
-        /// Checks whose failure is a queuectl defect known and left open: running workers do not
-        /// re-read config.json (issue 13, fixed on its own branch). Every other check is a hard failure.
-        static let knownDefects = [
-            "follow config set",
-        ]
-
         static var script: String {
             var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
@@ -102,23 +95,16 @@ extension Faults {
             print("GlusterFS, \(options) options — figures:")
             for key in result.figures.keys.sorted() { print("  \(key) = \(result.figures[key]!)") }
             for anomaly in result.anomalies { print("  ANOMALY \(anomaly.kind) x\(anomaly.count): \(anomaly.detail)") }
-            let strict = ProcessInfo.processInfo.environment["QUEUECTL_GLUSTER_STRICT"] == "1"
             #expect(!result.checks.isEmpty, "no check ran:\n\(output.suffix(4000))")
             for check in result.checks where !check.ok {
-                let message = Comment(rawValue: "GlusterFS \(options): \(check.name): \(check.detail)")
-                if !strict && Self.knownDefects.contains(where: { check.name.contains($0) }) {
-                    print("!!! KNOWN DEFECT (issue 13) — \(message.rawValue)")
-                    withKnownIssue("running workers do not follow config set (issue 13)", isIntermittent: true) { Issue.record(message) }
-                } else {
-                    Issue.record(message)
-                }
+                Issue.record(Comment(rawValue: "GlusterFS \(options): \(check.name): \(check.detail)"))
             }
         }
 
         /// Runs suite.py to its end (at most 10 minutes; then SIGTERM, on which it tears its
         /// volume down) with its output in a file, echoed afterwards.
         static func runSuite(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-            let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/queuectl-gluster.")
+            let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/queuectl-gluster-output.")
             defer { try? FileSystem.removeTree(folder) }
             let process = try TestProcess.start(arguments, environment: CurrentProcess.environment, output: folder + "/output")
             do {
