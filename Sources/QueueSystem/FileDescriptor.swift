@@ -163,8 +163,6 @@ public struct FileStatus: Sendable {
     public let size: Int
     public let owner: uid_t
     public let inode: UInt64
-    /// How many names the file has.
-    public let linkCount: Int
     /// Last modification and last status change, in microseconds since the epoch (QueueCore
     /// reads them as `Timestamp`s).
     public let modifiedMicroseconds: Int64
@@ -175,7 +173,6 @@ public struct FileStatus: Sendable {
         size = Int(info.st_size)
         owner = info.st_uid
         inode = UInt64(info.st_ino)
-        linkCount = Int(info.st_nlink)
         modifiedMicroseconds = Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1000
         changedMicroseconds = Int64(info.st_ctim.tv_sec) * 1_000_000 + Int64(info.st_ctim.tv_nsec) / 1000
     }

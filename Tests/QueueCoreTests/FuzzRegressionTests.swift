@@ -52,7 +52,8 @@ private func checkRoundTrip(_ text: String, sourceLocation: SourceLocation = #_s
         try checkRoundTrip(#"{"id":"a","command":"x","duration_sec":1e306}"#)
         try checkRoundTrip(#"{"id":"b","command":"x","duration_sec":-1.7976931348623157e308}"#)
         try checkRoundTrip(#"{"id":"c","command":"x","duration_sec":4503599627370.4965}"#)
-        let record = try JobRecord.parse(Array(#"{"id":"d","command":"x","duration_sec":1.23456}"#.utf8), defaults: defaults)
-        #expect(record.json["duration_sec"] == .number(JSONNumber(1.235)))
+        // Durations are kept to the microsecond (a sub-millisecond run must not read as 0).
+        let record = try JobRecord.parse(Array(#"{"id":"d","command":"x","duration_sec":1.2345678}"#.utf8), defaults: defaults)
+        #expect(record.json["duration_sec"] == .number(JSONNumber(1.234568)))
     }
 }

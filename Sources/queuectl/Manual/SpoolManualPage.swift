@@ -133,6 +133,25 @@ workers start no new job.
 .TP
 .I format
 The format version (above).
+.TP
+.I groups/
+.IR NAME.json :
+a group's settings (limit, paused), written by
+.BR "queuectl group" .
+.IR NAME/slot\-K :
+private, a symbolic link per running job of a limited group, naming its claim.
+.TP
+.I schedules/
+.IR NAME.json :
+a recurring job, written by
+.BR "queuectl schedule" ;
+.I NAME.last
+and
+.I NAME.job
+are private markers of the workers that enqueue its occurrences.
+.TP
+.I cancel/
+Private: a request to stop a running job, removed once its job has ended.
 .PP
 Later versions may add files and folders; a reader ignores what it does not know.
 .SH FILE NAMES
@@ -247,6 +266,14 @@ if one of them ends dead.
 An exit status in it sends the job to
 .I dead/
 at once. Default: the setting of the same name.
+.TP
+.BR group " (string, an id)"
+The group the job belongs to; at most the group's limit of its jobs run at once. Default:
+default. Added within version 1: an older queuectl keeps the field but does not apply limits.
+.TP
+.BR runs " (integer)"
+Written by queuectl: the runs so far, never reset (attempts is reset by a retry from the dead
+letter queue). A record without it has had as many runs as attempts.
 .TP
 .BR created_at ", " updated_at " (time)"
 created_at defaults to now (for a dropped file: the file's modification time); updated_at to

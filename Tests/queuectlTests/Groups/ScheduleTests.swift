@@ -52,14 +52,18 @@ import Testing
     @Test func catchUpPoliciesAfterWorkersWereStopped() async throws {
         let policies = ["skip", "last", "all"]
         var spools: [String: TestSpool] = [:]
+        // Each schedule's first occurrence is the first multiple of 2 s after it was added
+        // (the adds take a while on a loaded machine, so each is timed on its own).
+        var firstOccurrence: [String: Int64] = [:]
         for policy in policies {
             let spool = try TestSpool()
             spools[policy] = spool
+            let addedAt = Timestamp.now().microseconds
             let added = try await spool.q("schedule", "add", "s", "--every", "2s", "--catch-up", policy, "--command", "true")
             #expect(added.status == 0, "\(added)")
+            firstOccurrence[policy] = (addedAt / 2_000_000 + 1) * 2
         }
         defer { for spool in spools.values { spool.cleanup() } }
-        let createdAt = Timestamp.now().microseconds / 1_000_000
         try await Task.sleep(for: .seconds(9))  // no worker: about four occurrences missed
         let restart = Timestamp.now().microseconds / 1_000_000
         var workers: [TestProcess] = []
@@ -67,9 +71,9 @@ import Testing
         try await Task.sleep(for: .seconds(5))
         for worker in workers { worker.signal(.terminate) }
         for worker in workers { _ = try await worker.waitForExit() }
-        let missed = stride(from: (createdAt / 2 + 1) * 2, through: restart, by: 2).map { Int64($0) }
         var figures: [String] = []
         for policy in policies {
+            let missed = stride(from: firstOccurrence[policy]!, through: restart, by: 2).map { Int64($0) }
             let times = Self.occurrences(spools[policy]!, "s")
             let before = times.filter { $0 <= restart }, after = times.filter { $0 > restart }
             figures.append("\(policy): \(before.count) of \(missed.count) missed enqueued, \(after.count) on time after")
