@@ -27,11 +27,11 @@ final class ResultCommit {
     /// at most `groupSize`; an idle worker commits at once.
     static let delay: Int64 = 50_000
     static let groupSize = 64
-    /// How long (µs) a worker's own claim must stay gone, without a lapse of its lease, before
-    /// its result is given up.
-    static let goneLimit: Int64 = 30_000_000
-    /// Claims found gone without a lapse, since when (monotonic µs).
-    private var goneSince: [JobID: Int64] = [:]
+    /// How long (µs) a worker's own claim must stay gone or someone else's, without a lapse of
+    /// its lease, before its result is given up.
+    static let doubtLimit: Int64 = 30_000_000
+    /// Claims that did not read as ours without a lapse, since when (monotonic µs).
+    private var doubtSince: [JobID: Int64] = [:]
 
     private let fence: LeaseFence
 
@@ -82,37 +82,39 @@ final class ResultCommit {
     }
 
     /// A fresh read of the claim: there, and naming the worker this one wrote into it (a reaper
-    /// that takes a claim rewrites it as a new file naming itself). Someone else's: the result is
-    /// dropped, the reaper owns the job and counted the lost run. Gone: believed after a lapse of
-    /// the lease (only then may a reaper have taken it) or once it has stayed gone for
-    /// `goneLimit`; until then the result is held and retried at each reap tick (GlusterFS
-    /// answered ENOENT for a worker's own claim for a moment when another client had raced it
-    /// for the same file). Unreadable otherwise: held for the next retry.
+    /// that takes a claim rewrites it as a new file naming itself). Gone or someone else's is
+    /// believed after a lapse of the lease (only then may a reaper have taken it), or once it has
+    /// stayed so for `doubtLimit`: the result is dropped, the reaper owns the job and counted the
+    /// lost run. Until then the result is held and retried at each reap tick: on GlusterFS a
+    /// worker's own claim read ENOENT, or its content from before the run, for a moment.
     private func isStillOurs(_ claim: Claim) -> Bool {
         let id = claim.record.id
+        let doubt: String
         do {
             let current = try spool.readJob(claim.name)
-            goneSince[id] = nil
-            if current.worker == claim.record.worker { return true }
-            log("could not record the result of \(id): the claim was taken back (now \(current.worker ?? "no one")'s)")
-            return false
-        } catch .system(let error) where error.isGone {
-            let now = SystemClock.monotonicMicroseconds
-            let since = goneSince[id] ?? now
-            if fence.isChecking || now - since >= ResultCommit.goneLimit {
-                goneSince[id] = nil
-                log("could not record the result of \(id): the claim was taken back (\(error))")
-                return false
+            if current.worker == claim.record.worker {
+                doubtSince[id] = nil
+                return true
             }
-            goneSince[id] = since
-            log("the claim of \(id) is not found (\(error)); held, looking again at the next reap tick")
-            unrecorded.append(claim)
-            return false
+            doubt = "now \(current.worker ?? "no one")'s"
+        } catch .system(let error) where error.isGone {
+            doubt = "\(error)"
         } catch {
             log("could not check the claim of \(id): \(error); will retry")
             unrecorded.append(claim)
             return false
         }
+        let now = SystemClock.monotonicMicroseconds
+        let since = doubtSince[id] ?? now
+        if fence.isChecking || now - since >= ResultCommit.doubtLimit {
+            doubtSince[id] = nil
+            log("could not record the result of \(id): the claim was taken back (\(doubt))")
+            return false
+        }
+        doubtSince[id] = since
+        log("the claim of \(id) does not read as ours (\(doubt)); held, looking again at the next reap tick")
+        unrecorded.append(claim)
+        return false
     }
 
     /// Group commit of the staged results. Returns the results moved, with where they went.
