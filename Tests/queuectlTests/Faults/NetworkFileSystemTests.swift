@@ -238,7 +238,13 @@ extension Faults {
             let killedAt = Timestamp.now()
             try await victim.powerOff()
             hosts.removeAll { $0.name == victim.name }
-            let done = try await waitForJob(truth, "long", .completed, timeout: 60)
+            let done: [String: Any]
+            do {
+                done = try await waitForJob(truth, "long", .completed, timeout: 60)
+            } catch {
+                print("host \(rescuer.name) printed:\n\(rescuer.unshare.output)")
+                throw error
+            }
             let rerun = try #require(time(done, "started_at"))
             #expect(rerun.secondsSince(killedAt) >= lease - lease / 3 - 0.1,
                     "\(rescuer.name) took the job \(rerun.secondsSince(killedAt)) s after \(victim.name) died, before its lease expired")
