@@ -1,9 +1,7 @@
 // Fuzz target JSONLinesBatch: `Spool.decodeBatch` on any bytes returns jobs or throws
 // `invalidBatch`, never traps; the jobs it returns are pending, have distinct ids, and re-encode.
 import QueueCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import QueueSystem
 
 private let defaults = JobRecord.Defaults(
     maxRetries: 3, cwd: "/work", now: Timestamp(microseconds: 1_795_361_412_250_000))
@@ -12,11 +10,9 @@ private let defaults = JobRecord.Defaults(
 /// (run.sh points that at its own temporary folder and removes it afterwards).
 private let spool: Spool = {
     let base = CurrentProcess.environmentValue("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-    var template = Array((base + "/queuectl-fuzz-XXXXXX").utf8CString)
-    let path: String? = template.withUnsafeMutableBufferPointer { buffer in
-        mkdtemp(buffer.baseAddress!).map { String(cString: $0) }
+    guard let path = try? FileSystem.makeTemporaryDirectory(prefix: base + "/queuectl-fuzz-") else {
+        fatalError("mkdtemp in \(base) failed")
     }
-    guard let path else { fatalError("mkdtemp in \(base) failed") }
     do { return try Spool.open(path + "/spool") } catch { fatalError("cannot open a spool in \(path): \(error)") }
 }()
 

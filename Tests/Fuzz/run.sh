@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes queuectl's parsers with libFuzzer: builds QueueCore once with coverage and AddressSanitizer,
+# Fuzzes queuectl's parsers with libFuzzer: builds QueueSystem and QueueCore once with coverage and AddressSanitizer,
 # links each harness Tests/Fuzz/<target>.swift to it, runs each for N seconds; non-zero exit on any crash.
 #
 # Usage: Tests/Fuzz/run.sh [seconds-per-target] [target...]     (default: 15 seconds, every target)
@@ -42,18 +42,22 @@ if [[ -z ${FUZZ_KEEP:-} ]]; then trap 'rm -rf "$work"' EXIT; else echo "fuzz: ke
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -use-ld=lld)
 log=$work/build-QueueCore.log
 
-echo "fuzz: building QueueCore with -sanitize=fuzzer,address (about a minute)"
+echo "fuzz: building QueueSystem and QueueCore with -sanitize=fuzzer,address (about a minute)"
 mkdir -p "$work/lib" "$work/src"
-# Build from a copy, so that a file saved meanwhile cannot break the build halfway.
-cp -R "$root/Sources/QueueCore" "$work/src/"
-mapfile -t sources < <(find "$work/src/QueueCore" -name '*.swift' | sort)
-if ! swiftc "${flags[@]}" -wmo -module-name QueueCore -emit-library -static \
-        -emit-module -emit-module-path "$work/lib/QueueCore.swiftmodule" \
-        -o "$work/lib/libQueueCore.a" "${sources[@]}" >"$log" 2>&1; then
-    grep -E 'error:' "$log" >&2 || tail -30 "$log" >&2
-    echo "fuzz: FAILED to build QueueCore" >&2
-    exit 1
-fi
+# Build from a copy, so that a file saved meanwhile cannot break the build halfway. QueueCore
+# imports QueueSystem (the system-call layer), so that module is built first.
+for module in QueueSystem QueueCore; do
+    log=$work/build-$module.log
+    cp -R "$root/Sources/$module" "$work/src/"
+    mapfile -t sources < <(find "$work/src/$module" -name '*.swift' | sort)
+    if ! swiftc "${flags[@]}" -wmo -module-name "$module" -emit-library -static -I "$work/lib" \
+            -emit-module -emit-module-path "$work/lib/$module.swiftmodule" \
+            -o "$work/lib/lib$module.a" "${sources[@]}" >"$log" 2>&1; then
+        grep -E 'error:' "$log" >&2 || tail -30 "$log" >&2
+        echo "fuzz: FAILED to build $module" >&2
+        exit 1
+    fi
+done
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:symbolize=1}
 # Swift's own crash backtracer reads the stack in a way ASan reports as an error; libFuzzer reports.
@@ -68,7 +72,7 @@ summary=()
 for target in "${targets[@]}"; do
     binary=$work/fuzz-$target
     log=$work/build-$target.log
-    if ! swiftc "${flags[@]}" -module-name "Fuzz$target" -I "$work/lib" -L "$work/lib" -lQueueCore \
+    if ! swiftc "${flags[@]}" -module-name "Fuzz$target" -I "$work/lib" -L "$work/lib" -lQueueCore -lQueueSystem \
             "$here/$target.swift" -o "$binary" >"$log" 2>&1; then
         grep -E 'error:' "$log" >&2 || tail -30 "$log" >&2
         summary+=("$(printf 'fuzz %-15s BUILD FAILED' "$target")")
