@@ -108,3 +108,10 @@ extension SystemError {
     /// Lifts a system error into the library's error type.
     public var queueError: QueueError { .system(self) }
 }
+
+extension QueueError {
+    /// The system call's error, when this is one.
+    public var systemError: SystemError? {
+        if case .system(let error) = self { error } else { nil }
+    }
+}

@@ -43,6 +43,8 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let brokenPipe = Errno(rawValue: EPIPE)
     public static let tooManyOpenFiles = Errno(rawValue: EMFILE)
     public static let tooManyOpenFilesInSystem = Errno(rawValue: ENFILE)
+    /// A name or descriptor whose file was removed on the server of a network file system.
+    public static let staleFileHandle = Errno(rawValue: ESTALE)
     /// Opening a FIFO for writing without blocking while no reader has it open.
     public static let noSuchDeviceOrAddress = Errno(rawValue: ENXIO)
 }

@@ -18,7 +18,7 @@ public enum FileSystem {
     /// GlusterFS: both of two renames to one target can return 0). The callers' target names are
     /// unique to their job, so only two movers of one job can meet there. link(2) + unlink(2),
     /// tried instead, left 4 of 300 claims of finished jobs behind on sshfs (the unlinked name
-    /// came back), so it is not used.
+    /// came back), so it is not used. For a target only the caller uses, see `renameToOwnName`.
     public static func renameNoReplace(_ source: String, to target: String) throws(SystemError) {
         do {
             _ = try valueOrErrno("rename", [source, target]) {
@@ -28,6 +28,23 @@ public enum FileSystem {
             || error.errno == .notSupported
         {
             if exists(target) { throw SystemError("rename", [source, target], .fileExists) }
+            try rename(source, to: target)
+        }
+    }
+
+    /// Moves `source` to `target`, a name only the caller uses (a claim, a reaper's takeover):
+    /// renameat2(RENAME_NOREPLACE), else a plain rename(2), never link + unlink. Of several
+    /// callers moving one source, exactly one succeeds. On GlusterFS link(2) reaches a file
+    /// through the caller's cached name even after another client renamed it away (the file's
+    /// id is resolved, not its name), so a link + unlink claim could take a job already claimed.
+    public static func renameToOwnName(_ source: String, to target: String) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("rename", [source, target]) {
+                system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 1 /* RENAME_NOREPLACE */)
+            }
+        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
+            || error.errno == .notSupported
+        {
             try rename(source, to: target)
         }
     }

@@ -19,6 +19,9 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
 
     /// True when the call failed because a path did not exist (a lost race, usually).
     public var isNotFound: Bool { errno == .noSuchFileOrDirectory }
+    /// True when the file is gone: ENOENT, or ESTALE from a network file system whose cached
+    /// name still pointed at a file removed or replaced through another client.
+    public var isGone: Bool { errno == .noSuchFileOrDirectory || errno == .staleFileHandle }
     /// True when the call failed because the target already existed.
     public var isExisting: Bool { errno == .fileExists }
 }

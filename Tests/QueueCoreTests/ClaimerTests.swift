@@ -13,7 +13,8 @@ import Testing
         let root = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/queuecore-claimer.")
         spool = try Spool.open(root + "/spool")
         claimer = Claimer(spool: spool, worker: "w1", environment: Run.inheritedEnvironment(),
-                          groups: GroupGate(spool: spool, served: nil), log: { _ in })
+                          groups: GroupGate(spool: spool, served: nil),
+                          fence: LeaseFence(spool: spool, now: SystemClock.monotonicMicroseconds), log: { _ in })
     }
 
     func enqueue(_ json: String) throws {

@@ -43,6 +43,30 @@ import Glibc
         #expect(Spool.name(fromHint: "pending/garbage", id: JobID(rawValue: "named")!) == nil)
     }
 
+    @Test func aReservationIsConfirmedByItsOwnText() throws {
+        let spool = try temporarySpool()
+        let id = JobID(rawValue: "raced")!
+        let name = FileName.pending(id: id, priority: 0, due: .now(), age: .now())
+        // Another caller's link (what a racer on another host leaves): a duplicate.
+        try FileSystem.symlink(Spool.hint(for: name) + "#othercaller", at: spool.ids + "/raced")
+        #expect(throws: QueueError.self) { try spool.reserve(id, for: name) }
+        // No link: reserved, with this caller's nonce, and the hint still reads.
+        try FileSystem.unlink(spool.ids + "/raced")
+        try spool.reserve(id, for: name)
+        let text = try FileSystem.readLink(spool.ids + "/raced")
+        #expect(text.hasPrefix(Spool.hint(for: name) + "#") && text != Spool.hint(for: name) + "#othercaller", "\(text)")
+        #expect(Spool.name(fromHint: text, id: id)?.text == name.text)
+    }
+
+    @Test func uniqueEnqueueOfAnIdReservedWithoutAJobWaitsThenSaysSo() throws {
+        let spool = try temporarySpool()
+        // A reservation whose enqueue never published (it died): --unique does not claim the job exists.
+        try FileSystem.symlink("pending/1000-20261123T022856.950Z-0hoezsxzcjm#deadbeef", at: spool.ids + "/orphan")
+        #expect(throws: QueueError.self) {
+            try spool.enqueue([try job(spool, #"{"id": "orphan", "command": "true", "unique": true}"#)])
+        }
+    }
+
     @Test func uniqueEnqueueOfAnExistingIdWritesNothing() throws {
         let spool = try temporarySpool()
         try spool.enqueue([try job(spool, #"{"id": "a", "command": "true"}"#)])

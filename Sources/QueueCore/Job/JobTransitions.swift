@@ -102,6 +102,12 @@ extension JobRecord {
         exitCode = nil
     }
 
+    /// A reaper took the claim over: the record names the reaper, so a worker that reads its old
+    /// claim back (on a network file system, through a stale name) sees that it is no longer its own.
+    public mutating func takeOver(by reaper: String) {
+        worker = reaper
+    }
+
     /// A claim whose run never began goes back to pending/ as it was.
     public mutating func giveBack(now: Timestamp) {
         move(to: .pending, now: now)

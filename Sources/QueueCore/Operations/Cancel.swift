@@ -45,7 +45,7 @@ extension Spool {
                 }
                 let claim = FileName.processing(id: record.id, worker: "cancel-" + WorkerRecord.makeID(host: CurrentProcess.hostName, pid: CurrentProcess.pid))
                 do {
-                    try move(location.name, to: claim)
+                    try take(location.name, as: claim)
                 } catch where error.isNotFound {
                     continue
                 } catch {

@@ -128,6 +128,26 @@ extension Spool {
         for job in jobs { try visit(job.record.id) }
     }
 
+    /// For `--unique`: reserves `id` (true), or finds the job that holds it (false). A reservation
+    /// is made before its job is published, so a racer's job may take a moment to appear; one
+    /// released meanwhile (its enqueue failed) is reserved again. "Already exists" is only said
+    /// of a job that was found.
+    func reserveUnlessFound(_ id: JobID, for name: FileName) throws(QueueError) -> Bool {
+        let deadline = SystemClock.monotonicMicroseconds + 5_000_000
+        while true {
+            do {
+                try reserve(id, for: name)
+                return true
+            } catch .duplicateID {
+                if locate(id) != nil { return false }
+            }
+            if SystemClock.monotonicMicroseconds > deadline {
+                throw .timedOut("waiting for job '\(id)': its id is reserved (\(ids)/\(id)) by an enqueue that has not published it; 'queuectl doctor --fix' releases a reservation left by an interrupted enqueue")
+            }
+            SystemClock.sleep(milliseconds: 50)
+        }
+    }
+
     /// Adds jobs. All ids are reserved first; if one is taken (and not `unique`), every reservation
     /// made is released and nothing is written. Then the files are written to tmp/, made durable
     /// together, and renamed into pending/.
@@ -139,11 +159,13 @@ extension Spool {
         for job in jobs {
             let name = FileName.make(for: job.record)
             do {
-                try reserve(job.record.id, for: name)
+                if job.isUnique, try !reserveUnlessFound(job.record.id, for: name) {
+                    outcomes.append(.alreadyExists(job.record.id))
+                    continue
+                }
+                if !job.isUnique { try reserve(job.record.id, for: name) }
                 records.append(job.record)
                 outcomes.append(.added(job.record.id))
-            } catch QueueError.duplicateID(let id) where job.isUnique {
-                outcomes.append(.alreadyExists(id))
             } catch {
                 for record in records { release(record.id) }
                 throw error

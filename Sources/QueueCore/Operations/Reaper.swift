@@ -1,7 +1,9 @@
 // Reaper: returns the claims of dead workers. A claim is taken over by renaming it to the
 // reaper's own name first (so two reapers never both act on it), then its record decides:
 // never started → back to pending, uncharged; started → a lost run, charged, retried or dead;
-// a result already recorded → the interrupted move is finished.
+// a result already recorded → the interrupted move is finished. The takeover's rewrite is a new
+// file naming the reaper: a stale worker on another host that still opens its old claim name
+// reaches an unlinked file, or reads that the claim is no longer its own (see LeaseFence).
 
 import QueueSystem
 
@@ -75,7 +77,7 @@ extension Spool {
     private func reapClaim(_ claim: FileName, as me: String, now: Timestamp, into report: inout ReapReport) {
         let mine = FileName.processing(id: claim.id, worker: me)
         do {
-            try move(claim, to: mine)
+            try take(claim, as: mine)
         } catch {
             return  // another reaper took it, or the worker finished: not ours
         }
@@ -114,6 +116,7 @@ extension Spool {
             case .processing:
                 let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
                 let next = record.fail(lost, exitCode: nil, policy: failurePolicy, now: now)
+                record.takeOver(by: me)
                 try rewrite(record, at: mine)
                 CrashPoint.check("reap-after-rewrite")
                 _ = try transfer(record, from: mine)

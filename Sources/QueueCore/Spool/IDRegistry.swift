@@ -3,6 +3,9 @@
 // the job was last published: the folder and the file name without its "-ID.json" tail
 // ("pending/1000-20261123T022856.950Z-0hoezsxzcjm"). The hint is never followed, only read, and
 // kept under 60 bytes so that ext4 stores it in the inode: a longer one costs a 4 KiB block per job.
+// A reservation is confirmed by reading the link back (its text ends in "#" and a nonce of the
+// caller): on a network file system symlink(2) raced from two clients can fail for both and leave
+// no link (GlusterFS: 0.25-3.5% of races), so neither EEXIST nor 0 is trusted on its own.
 
 import QueueSystem
 
@@ -13,15 +16,44 @@ public struct JobLocation: Sendable {
 }
 
 extension Spool {
-    /// Reserves `id` for a job to be published at `name`; throws `.duplicateID` when taken.
+    /// Reserves `id` for a job to be published at `name`; throws `.duplicateID` only once a link
+    /// with another caller's text has been seen. After the call (0 or EEXIST) the link is read
+    /// back: our text means ours; no link means both racers were refused (or the name is not
+    /// visible yet), so the symlink is tried again, a few times over about 2.5 s.
     public func reserve(_ id: JobID, for name: FileName) throws(QueueError) {
-        do {
-            try FileSystem.symlink(Spool.hint(for: name), at: ids + "/" + id.rawValue)
-        } catch where error.isExisting {
-            throw .duplicateID(id)
-        } catch {
-            throw .system(error)
+        let link = ids + "/" + id.rawValue
+        let text = Spool.hint(for: name) + "#" + Spool.nonce()
+        var pause = 5
+        for _ in 0..<10 {
+            do {
+                try FileSystem.symlink(text, at: link)
+            } catch where error.isExisting {
+                // Someone's link, or a report of one that is not there: the read decides.
+            } catch {
+                throw .system(error)
+            }
+            let seen: String?
+            do {
+                seen = try FileSystem.readLink(link)
+            } catch where error.isGone {
+                seen = nil  // no link (or our cached name of one replaced): try again
+            } catch {
+                throw .system(error)
+            }
+            if let seen {
+                if seen == text { return }
+                throw .duplicateID(id)
+            }
+            SystemClock.sleep(milliseconds: pause)
+            pause = min(pause * 2, 640)
         }
+        throw .system(SystemError("symlink", [link], .fileExists))
+    }
+
+    /// Eight base-36 digits that tell this caller's reservation from a racer's.
+    static func nonce() -> String {
+        let digits = String(UInt64.random(in: 0..<2_821_109_907_456), radix: 36)  // 36^8
+        return String(repeating: "0", count: 8 - digits.utf8.count) + digits
     }
 
     /// Releases a reservation (a failed enqueue, or a purged job).
@@ -53,7 +85,8 @@ extension Spool {
     }
 
     /// The file name a hint points at. Also reads the older form, "../pending/FULL-NAME.json".
-    static func name(fromHint hint: String, id: JobID) -> FileName? {
+    static func name(fromHint link: String, id: JobID) -> FileName? {
+        let hint = link.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? link
         guard let slash = hint.lastIndex(of: "/") else { return nil }
         let folder = hint[..<slash].split(separator: "/").last.map(String.init) ?? ""
         var text = String(hint[hint.index(after: slash)...])

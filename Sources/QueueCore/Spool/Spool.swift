@@ -151,6 +151,12 @@ public struct Spool: Sendable {
         try Publisher.createFile(bytes, at: path, sync: sync)
     }
 
+    /// Claims a job file under `claim`, a name only this worker or reaper uses (see
+    /// `FileSystem.renameToOwnName`); ENOENT when someone else took it first.
+    public func take(_ from: FileName, as claim: FileName) throws(SystemError) {
+        try FileSystem.renameToOwnName(path(from), to: path(claim))
+    }
+
     /// Moves a job file from one state folder to another with one rename that never replaces.
     public func move(_ from: FileName, to: FileName) throws(SystemError) {
         try FileSystem.renameNoReplace(path(from), to: path(to))

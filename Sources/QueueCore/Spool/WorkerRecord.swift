@@ -51,9 +51,13 @@ public struct WorkerRegistration: Sendable {
     let descriptor: FileDescriptor
     let path: String
 
-    /// Heartbeat: sets the record's mtime to now.
-    public func heartbeat() {
-        try? descriptor.touch()
+    /// Heartbeat: sets the record's mtime to now. True when the record is still published under
+    /// its name (another host's reaper removes the record of a worker whose lease expired).
+    @discardableResult
+    public func heartbeat() -> Bool {
+        guard (try? descriptor.touch()) != nil, let held = try? descriptor.status(),
+              let named = try? FileSystem.linkStatus(path) else { return false }
+        return held.inode == named.inode
     }
 
     /// Removes the record and drops the lock (a clean exit).
@@ -66,12 +70,14 @@ public struct WorkerRegistration: Sendable {
 extension Spool {
     /// Publishes this process's worker record with its lock already held: the record is
     /// created and locked in tmp/, then renamed into workers/, so no reaper ever sees it unlocked.
-    public func registerWorker() throws(QueueError) -> WorkerRegistration {
+    /// With `again`, the same worker publishes its record anew (another host removed it after
+    /// its lease had lapsed) and the old registration's lock is dropped.
+    public func registerWorker(again old: WorkerRegistration? = nil) throws(QueueError) -> WorkerRegistration {
         let host = CurrentProcess.hostName
         let pid = CurrentProcess.pid
         let now = Timestamp.now()
-        let record = WorkerRecord(id: WorkerRecord.makeID(host: host, pid: pid), pid: pid, host: host,
-                                  startedAt: now, heartbeat: now)
+        let record = WorkerRecord(id: old?.record.id ?? WorkerRecord.makeID(host: host, pid: pid), pid: pid, host: host,
+                                  startedAt: old?.record.startedAt ?? now, heartbeat: now)
         let temporary = publisher.temporaryPath()
         let path = workers + "/" + record.id + ".json"
         do {
@@ -84,6 +90,7 @@ extension Spool {
             // unlinked name, which FUSE file systems (sshfs) hide, so heartbeats vanished.
             try FileSystem.rename(temporary, to: path)
             if config.isDurable { try FileSystem.syncDirectory(workers) }
+            old?.descriptor.close()
             return WorkerRegistration(record: record, descriptor: file, path: path)
         } catch {
             try? FileSystem.unlink(temporary)

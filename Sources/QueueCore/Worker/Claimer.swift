@@ -25,6 +25,8 @@ struct Claimer {
     /// What every job inherits, computed once (see `Run.inheritedEnvironment`).
     let environment: [String]
     let groups: GroupGate
+    /// Checked just before a run begins: a worker stopped since its claim may have lost it.
+    let fence: LeaseFence
     let log: (String) -> Void
 
     /// Seconds a job whose group is full waits before it is tried again (a slot freed on another
@@ -62,7 +64,7 @@ struct Claimer {
                 }
             }
             do {
-                try spool.move(name, to: claim)
+                try spool.take(name, as: claim)
             } catch {
                 if let slot { spool.releaseSlot(slot) }
                 if !error.isNotFound { log("claim of \(name.text) failed: \(error)") }
@@ -100,15 +102,35 @@ struct Claimer {
     private func start(_ claim: FileName, from name: FileName, read: JobRecord?, index: inout CandidateIndex,
                        now: Timestamp) -> ClaimOutcome? {
         var record: JobRecord
-        do {
-            let owner = try FileSystem.linkStatus(spool.path(claim)).owner
-            if owner != CurrentProcess.userID {
-                throw QueueError.spoolUnusable(path: spool.path(claim), reason: "the job file belongs to uid \(owner), not to this worker's user")
+        var pause = 50
+        while true {
+            do {
+                let owner = try FileSystem.linkStatus(spool.path(claim)).owner
+                if owner != CurrentProcess.userID {
+                    throw QueueError.spoolUnusable(path: spool.path(claim), reason: "the job file belongs to uid \(owner), not to this worker's user")
+                }
+                record = try read ?? spool.readJob(claim)
+                if pause > 50 { log("claim of \(claim.text) read on a retry after \(pause - 50) ms") }
+                break
+            } catch {
+                // A network file system's attribute cache can show a file just published by
+                // another host as empty or absent for a moment: read again before judging it.
+                if pause <= 400 {
+                    SystemClock.sleep(milliseconds: pause)
+                    pause *= 2
+                    continue
+                }
+                if let failure = (error as? SystemError) ?? (error as? QueueError)?.systemError, failure.isGone {
+                    // Another claimer's rename of the same file returned 0 too, and it has the
+                    // job; or our own name is hidden for a moment: then giving it back by name
+                    // returns the job to the queue (and fails harmlessly in the first case).
+                    log("claim of \(claim.text) lost before its run: \(failure)")
+                    giveBack(claim, to: name, index: &index, for: 0, now: now)
+                    return nil
+                }
+                putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
+                return nil
             }
-            record = try read ?? spool.readJob(claim)
-        } catch {
-            putAside(claim, reason: "\(error)".replacing("\n", with: "; "))
-            return nil
         }
         record.state = .processing  // the folder is the truth: it was claimed
         switch dependencies(of: record) {
@@ -121,6 +143,13 @@ struct Claimer {
         case .failed(let dependency, let state):
             record.cancel(.dependencyEnded(dependency, state), now: now)
             return .settled(Claim(record: record, name: claim))
+        }
+        guard fence.isSafe(now: SystemClock.monotonicMicroseconds) else {
+            // Stopped between the claim and here for long enough to be reaped: give it back by
+            // name (ENOENT if a reaper has it) rather than begin a run in a claim maybe taken.
+            log("claim of \(record.id) given back: lease lapsed before its run began")
+            giveBack(claim, to: name, index: &index, for: 0, now: now)
+            return nil
         }
         record.beginAttempt(worker: worker, now: now)
         do {

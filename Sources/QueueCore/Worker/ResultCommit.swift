@@ -3,6 +3,8 @@
 // one, one syncfs for several), moved with one rename each, and each target folder fsync'ed once
 // (`commit`). Until its move a job stays in processing/ with its claimed record kept as the
 // backup, so a crash of the machine costs a rerun and a crash of the worker lets the reaper finish.
+// Fenced (see LeaseFence): nothing is written or moved while the worker's lease may have lapsed,
+// and each move is preceded by a fresh read that finds the claim still naming this worker.
 
 import QueueSystem
 
@@ -25,9 +27,17 @@ final class ResultCommit {
     /// at most `groupSize`; an idle worker commits at once.
     static let delay: Int64 = 50_000
     static let groupSize = 64
+    /// How long (µs) a worker's own claim must stay gone or someone else's, without a lapse of
+    /// its lease, before its result is given up.
+    static let doubtLimit: Int64 = 30_000_000
+    /// Claims that did not read as ours without a lapse, since when (monotonic µs).
+    private var doubtSince: [JobID: Int64] = [:]
 
-    init(spool: Spool, log: @escaping (String) -> Void) {
+    private let fence: LeaseFence
+
+    init(spool: Spool, fence: LeaseFence, log: @escaping (String) -> Void) {
         self.spool = spool
+        self.fence = fence
         self.log = log
     }
 
@@ -36,6 +46,7 @@ final class ResultCommit {
     /// Writes the result into its claim, unsynced, and stages it for the next commit.
     func record(_ claim: Claim) {
         CrashPoint.check("before-result")
+        guard isFenceOpen(for: claim) else { return }
         do {
             try spool.writeResult(claim.record, at: claim.name)
             CrashPoint.check("after-result")
@@ -50,7 +61,60 @@ final class ResultCommit {
     func retryUnrecorded() {
         let retrying = unrecorded
         unrecorded = []
+        let checking = fence.isChecking
         for claim in retrying { record(claim) }
+        if checking && unrecorded.isEmpty && fence.isSafe(now: SystemClock.monotonicMicroseconds) { fence.checked() }
+    }
+
+    /// Whether the result of `claim` may be written now. While the lease may have lapsed it is
+    /// held (retried with the unrecorded ones); after a lapse the claim must be found still ours.
+    private func isFenceOpen(for claim: Claim) -> Bool {
+        let now = SystemClock.monotonicMicroseconds
+        guard fence.isSafe(now: now) else {
+            log(fence.age(now: now) * 2 >= spool.config.leaseSeconds
+                ? "holding the result of \(claim.record.id): last heartbeat \(formatDuration(fence.age(now: now))) ago, "
+                    + "past half of lease_sec; the claim may have been taken by another host"
+                : "holding the result of \(claim.record.id) until the claim can be checked (heartbeat renewed after a lapse)")
+            unrecorded.append(claim)
+            return false
+        }
+        return !fence.isChecking || isStillOurs(claim)
+    }
+
+    /// A fresh read of the claim: there, and naming the worker this one wrote into it (a reaper
+    /// that takes a claim rewrites it as a new file naming itself). Gone or someone else's is
+    /// believed after a lapse of the lease (only then may a reaper have taken it), or once it has
+    /// stayed so for `doubtLimit`: the result is dropped, the reaper owns the job and counted the
+    /// lost run. Until then the result is held and retried at each reap tick: on GlusterFS a
+    /// worker's own claim read ENOENT, or its content from before the run, for a moment.
+    private func isStillOurs(_ claim: Claim) -> Bool {
+        let id = claim.record.id
+        let doubt: String
+        do {
+            let current = try spool.readJob(claim.name)
+            if current.worker == claim.record.worker {
+                doubtSince[id] = nil
+                return true
+            }
+            doubt = "now \(current.worker ?? "no one")'s"
+        } catch .system(let error) where error.isGone {
+            doubt = "\(error)"
+        } catch {
+            log("could not check the claim of \(id): \(error); will retry")
+            unrecorded.append(claim)
+            return false
+        }
+        let now = SystemClock.monotonicMicroseconds
+        let since = doubtSince[id] ?? now
+        if fence.isChecking || now - since >= ResultCommit.doubtLimit {
+            doubtSince[id] = nil
+            log("could not record the result of \(id): the claim was taken back (\(doubt))")
+            return false
+        }
+        doubtSince[id] = since
+        log("the claim of \(id) does not read as ours (\(doubt)); held, looking again at the next reap tick")
+        unrecorded.append(claim)
+        return false
     }
 
     /// Group commit of the staged results. Returns the results moved, with where they went.
@@ -67,6 +131,14 @@ final class ResultCommit {
         }
         var moved: [(claim: Claim, target: FileName)] = []
         for claim in group {
+            // A move only after the fence and a fresh read of what it moves.
+            let now = SystemClock.monotonicMicroseconds
+            guard fence.isSafe(now: now) else {
+                log("holding the result of \(claim.record.id): last heartbeat \(formatDuration(fence.age(now: now))) ago")
+                unrecorded.append(claim)
+                continue
+            }
+            guard isStillOurs(claim) else { continue }
             do {
                 moved.append((claim, try spool.transfer(claim.record, from: claim.name, syncFolder: false)))
             } catch {
@@ -100,11 +172,25 @@ final class ResultCommit {
     }
 
     private func failed(_ claim: Claim, _ step: ResultStep, _ error: SystemError) {
-        if error.isNotFound {
+        if error.isGone {
             // The claim was taken back (this worker looked dead to another host): the reaper
-            // owns the job now, and its lost run was counted there.
-            log("could not \(step.rawValue) the result of \(claim.record.id): the claim was taken back")
-            return
+            // owns the job now, and its lost run was counted there. Unless a fresh look finds
+            // it still ours (a network file system's cache said ENOENT): then it is retried.
+            if isStillOurs(claim) {
+                log("could not \(step.rawValue) the result of \(claim.record.id): \(error); the claim is still there, will retry")
+                unrecorded.append(claim)
+            }
+            return  // held by isStillOurs, or given up
+        }
+        if error.isExisting && step == .move {
+            // The job is already final under its fixed name: this claim is a second copy (a run
+            // twice over through a fault). Set aside for a human rather than retried for ever.
+            let reason = "a second copy of job \(claim.record.id), already recorded as \(claim.record.state.rawValue); this run's result is in the file"
+            if (try? spool.quarantineFile(named: claim.name.text, in: JobState.processing.folder, reason: reason)) != nil {
+                spool.discardBackup(of: claim.name)
+                log("quarantined \(claim.name.text): \(reason)")
+                return
+            }
         }
         // A full disk, usually: keep the claim (the job is safe in processing/) and try again at
         // the next reap tick; no new job is claimed until it is recorded.

@@ -20,13 +20,14 @@ public enum StopMode: Sendable {
 /// A worker bound to a spool.
 public final class Worker {
     public let spool: Spool
-    public let registration: WorkerRegistration
+    public private(set) var registration: WorkerRegistration
     public var id: String { registration.record.id }
     private let signals: FileDescriptor
     private let feed: CandidateFeed
     private let claimer: Claimer
     private let results: ResultCommit
     private let hooks: HookWatch
+    private let fence: LeaseFence
     private let scheduleClock: ScheduleClock
     private var nextScheduleCheck: Int64 = 0
     private let housekeeping: Housekeeping
@@ -54,10 +55,11 @@ public final class Worker {
         try spool.checkSafeToRun()
         registration = try spool.registerWorker()
         feed = CandidateFeed(spool: spool, log: log)
+        fence = LeaseFence(spool: spool, now: SystemClock.monotonicMicroseconds)
         claimer = Claimer(spool: spool, worker: registration.record.id, environment: Run.inheritedEnvironment(),
-                          groups: GroupGate(spool: spool, served: groups), log: log)
+                          groups: GroupGate(spool: spool, served: groups), fence: fence, log: log)
         scheduleClock = ScheduleClock(spool: spool, log: log)
-        results = ResultCommit(spool: spool, log: log)
+        results = ResultCommit(spool: spool, fence: fence, log: log)
         hooks = HookWatch(spool: spool, log: log)
         housekeeping = Housekeeping(spool: spool, worker: registration.record.id, log: log)
     }
@@ -85,9 +87,11 @@ public final class Worker {
         log("stopped")
     }
 
-    /// Not stopping, not paused, no result waiting to be written, no recent lack of space.
+    /// Not stopping, not paused, no result waiting to be written, no recent lack of space, the
+    /// lease held (see LeaseFence).
     private var mayClaim: Bool {
-        stopMode == nil && results.unrecorded.isEmpty && SystemClock.monotonicMicroseconds >= claimsPausedUntil
+        let now = SystemClock.monotonicMicroseconds
+        return stopMode == nil && results.unrecorded.isEmpty && now >= claimsPausedUntil && fence.isSafe(now: now)
             && !spool.isPaused
     }
 
@@ -154,7 +158,7 @@ public final class Worker {
     private func timers(now: Int64) {
         if !results.staged.isEmpty && now >= results.deadline { commit() }
         if now >= nextHeartbeat {
-            registration.heartbeat()
+            heartbeat(now: now)
             nextHeartbeat = now + Int64(spool.config.leaseSeconds / 3 * 1_000_000)
         }
         if now >= nextReap {
@@ -200,6 +204,22 @@ public final class Worker {
             }
         } catch {
             log("config.json not reloaded, the settings in use stay: \(error)")
+        }
+    }
+
+    /// Touches the worker record; publishes it again if another host removed it (our lease had
+    /// lapsed). Only a heartbeat that reached the record renews the fence.
+    private func heartbeat(now: Int64) {
+        if registration.heartbeat() {
+            fence.renewed(at: now)
+            return
+        }
+        log("my worker record is gone (another host found my heartbeat older than lease_sec); publishing it again")
+        do {
+            registration = try spool.registerWorker(again: registration)
+            fence.renewed(at: SystemClock.monotonicMicroseconds)
+        } catch {
+            log("could not publish my worker record again: \(error); will retry")
         }
     }
 
