@@ -53,11 +53,17 @@ public struct WorkerRegistration: Sendable {
 
     /// Heartbeat: sets the record's mtime to now. True when the record is still published under
     /// its name (another host's reaper removes the record of a worker whose lease expired).
+    /// nil when it is; otherwise what showed that it is not, for the worker's log.
     @discardableResult
-    public func heartbeat() -> Bool {
-        guard (try? descriptor.touch()) != nil, let held = try? descriptor.status(),
-              let named = try? FileSystem.linkStatus(path) else { return false }
-        return held.inode == named.inode
+    public func heartbeat() -> String? {
+        do {
+            try descriptor.touch()
+            let held = try descriptor.status()
+            let named = try FileSystem.linkStatus(path)
+            return held.inode == named.inode ? nil : "\(path) is inode \(named.inode), the record held is \(held.inode)"
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Removes the record and drops the lock (a clean exit).

@@ -210,11 +210,11 @@ public final class Worker {
     /// Touches the worker record; publishes it again if another host removed it (our lease had
     /// lapsed). Only a heartbeat that reached the record renews the fence.
     private func heartbeat(now: Int64) {
-        if registration.heartbeat() {
+        guard let gone = registration.heartbeat() else {
             fence.renewed(at: now)
             return
         }
-        log("my worker record is gone (another host found my heartbeat older than lease_sec); publishing it again")
+        log("my worker record is gone (\(gone)); publishing it again")
         do {
             registration = try spool.registerWorker(again: registration)
             fence.renewed(at: SystemClock.monotonicMicroseconds)

@@ -243,6 +243,7 @@ extension Faults {
                 done = try await waitForJob(truth, "long", .completed, timeout: 60)
             } catch {
                 print("host \(rescuer.name) printed:\n\(rescuer.unshare.output)")
+                print("host \(victim.name) printed before it was powered off:\n\(victim.unshare.output)")
                 throw error
             }
             let rerun = try #require(time(done, "started_at"))
