@@ -1,7 +1,9 @@
 // FileName: the names of job files, chosen so that `ls` shows the queue in run order.
 //   pending/    PPPP-DUE-AGE-ID.json    PPPP = priority + 1000 (0000 runs first; 1000 is priority 0)
 //   failed/     RETRY-PPPP-AGE-ID.json  the UTC retry time first, so `ls` is the retry schedule
-//   processing/ ID@WORKER.json          the claim names its worker
+//   processing/ ID@WORKER~A.json        the claim names its worker and the attempt its run is
+//                                       (ID@WORKER.json: a claim with no run in it, or one taken
+//                                       by an earlier version of queuectl)
 //   completed/, dead/   ID.json
 // DUE and RETRY are `20261122T153012.250Z`; AGE is the creation time in microseconds, 11 base-36
 // digits. Every field is fixed width, so byte order is run order: priority, due time, age.
@@ -18,16 +20,22 @@ public struct FileName: Sendable, Hashable, Comparable {
     public let age: Timestamp?
     /// Processing: the claiming worker.
     public let worker: String?
+    /// Processing: the attempt the claim's run is (`~A`). The claim's rename is the record that
+    /// the run began: the file keeps the record as it was claimed (its `attempts` is A - 1) until
+    /// the run's result replaces it, so `attempts` tells the two apart (see `Spool.readJob`).
+    /// Nil for a claim whose job does not run (a cancel, an edit, a settled dependency, a forced
+    /// stop) and for claims of earlier versions, which wrote a start record instead.
+    public let attempt: Int?
 
     public let text: String
 
     public static func pending(id: JobID, priority: Int, due: Timestamp, age: Timestamp) -> FileName {
-        FileName(state: .pending, id: id, priority: priority, due: due, age: age, worker: nil,
+        FileName(state: .pending, id: id, priority: priority, due: due, age: age, worker: nil, attempt: nil,
                  text: "\(priorityCode(priority))-\(due.compact)-\(ageCode(age))-\(id).json")
     }
 
     public static func failed(id: JobID, priority: Int, retryAt: Timestamp, age: Timestamp) -> FileName {
-        FileName(state: .failed, id: id, priority: priority, due: retryAt, age: age, worker: nil,
+        FileName(state: .failed, id: id, priority: priority, due: retryAt, age: age, worker: nil, attempt: nil,
                  text: "\(retryAt.compact)-\(priorityCode(priority))-\(ageCode(age))-\(id).json")
     }
 
@@ -70,18 +78,29 @@ public struct FileName: Sendable, Hashable, Comparable {
         return String(repeating: "0", count: 4 - code.utf8.count) + code
     }
 
-    public static func processing(id: JobID, worker: String) -> FileName {
-        FileName(state: .processing, id: id, priority: 0, due: nil, age: nil, worker: worker, text: "\(id)@\(worker).json")
+    /// `~` separates the attempt: it occurs in no job id (JobID) and no worker id (WorkerRecord.makeID).
+    static let attemptSeparator = UInt8(ascii: "~")
+
+    public static func processing(id: JobID, worker: String, attempt: Int? = nil) -> FileName {
+        let suffix = attempt.map { "~\($0)" } ?? ""
+        return FileName(state: .processing, id: id, priority: 0, due: nil, age: nil, worker: worker, attempt: attempt,
+                        text: "\(id)@\(worker)\(suffix).json")
+    }
+
+    /// The same claim without the attempt: its job will not run (see `attempt`).
+    public var unnumbered: FileName {
+        precondition(state == .processing)
+        return FileName.processing(id: id, worker: worker ?? "unknown")
     }
 
     public static func final(_ state: JobState, id: JobID) -> FileName {
         precondition(state.isFinal)
-        return FileName(state: state, id: id, priority: 0, due: nil, age: nil, worker: nil, text: "\(id).json")
+        return FileName(state: state, id: id, priority: 0, due: nil, age: nil, worker: nil, attempt: nil, text: "\(id).json")
     }
 
     /// A file dropped into pending/ by another program as `ID.json`, not yet adopted.
     public static func dropped(id: JobID) -> FileName {
-        FileName(state: .pending, id: id, priority: 0, due: nil, age: nil, worker: nil, text: "\(id).json")
+        FileName(state: .pending, id: id, priority: 0, due: nil, age: nil, worker: nil, attempt: nil, text: "\(id).json")
     }
 
     /// True for a dropped file's name (see `dropped(id:)`): it is not claimable until adopted.
@@ -117,7 +136,7 @@ public struct FileName: Sendable, Hashable, Comparable {
                   let age = FileName.parseAge(stem.dropFirst(ageStart).prefix(ageWidth)),
                   let id = JobID(rawValue: String(decoding: stem.dropFirst(ageStart + ageWidth + 1), as: UTF8.self))
             else { return nil }
-            self.init(state: state, id: id, priority: priority, due: due, age: age, worker: nil, text: text)
+            self.init(state: state, id: id, priority: priority, due: due, age: age, worker: nil, attempt: nil, text: text)
         case .failed:
             // RETRY-PPPP-AGE-ID
             let ageStart = timeWidth + 6
@@ -128,17 +147,26 @@ public struct FileName: Sendable, Hashable, Comparable {
                   let age = FileName.parseAge(stem.dropFirst(ageStart).prefix(ageWidth)),
                   let id = JobID(rawValue: String(decoding: stem.dropFirst(ageStart + ageWidth + 1), as: UTF8.self))
             else { return nil }
-            self.init(state: state, id: id, priority: priority, due: due, age: age, worker: nil, text: text)
+            self.init(state: state, id: id, priority: priority, due: due, age: age, worker: nil, attempt: nil, text: text)
         case .processing:
             guard let at = stem.lastIndex(of: 0x40 /* @ */),
                   let id = JobID(rawValue: String(decoding: stem[..<at], as: UTF8.self))
             else { return nil }
-            let worker = String(decoding: stem[(at + 1)...], as: UTF8.self)
+            var tail = stem[(at + 1)...]
+            var attempt: Int?
+            if let tilde = tail.lastIndex(of: FileName.attemptSeparator) {
+                let digits = tail[(tilde + 1)...]
+                guard (1...9).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }),
+                      let number = Int(String(decoding: digits, as: UTF8.self)), number > 0 else { return nil }
+                attempt = number
+                tail = tail[..<tilde]
+            }
+            let worker = String(decoding: tail, as: UTF8.self)
             guard !worker.isEmpty else { return nil }
-            self.init(state: state, id: id, priority: 0, due: nil, age: nil, worker: worker, text: text)
+            self.init(state: state, id: id, priority: 0, due: nil, age: nil, worker: worker, attempt: attempt, text: text)
         case .completed, .dead:
             guard let id = JobID(rawValue: String(decoding: stem, as: UTF8.self)) else { return nil }
-            self.init(state: state, id: id, priority: 0, due: nil, age: nil, worker: nil, text: text)
+            self.init(state: state, id: id, priority: 0, due: nil, age: nil, worker: nil, attempt: nil, text: text)
         }
     }
 
@@ -149,13 +177,15 @@ public struct FileName: Sendable, Hashable, Comparable {
         return code - 1000
     }
 
-    private init(state: JobState, id: JobID, priority: Int, due: Timestamp?, age: Timestamp?, worker: String?, text: String) {
+    private init(state: JobState, id: JobID, priority: Int, due: Timestamp?, age: Timestamp?, worker: String?, attempt: Int?,
+                 text: String) {
         self.state = state
         self.id = id
         self.priority = priority
         self.due = due
         self.age = age
         self.worker = worker
+        self.attempt = attempt
         self.text = text
     }
 

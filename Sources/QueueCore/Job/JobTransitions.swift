@@ -45,8 +45,14 @@ extension JobRecord {
 
     /// A claimed job starts a run: one more attempt, charged now.
     public mutating func beginAttempt(worker: String, now: Timestamp) {
+        beginAttempt(attempts + 1, worker: worker, now: now)
+    }
+
+    /// A run that is attempt number `attempt` began at `now` (a claim named with its attempt
+    /// holds the record from before its run: see `FileName.attempt`).
+    public mutating func beginAttempt(_ attempt: Int, worker: String, now: Timestamp) {
         move(to: .processing, now: now)
-        attempts += 1
+        attempts = attempt
         runs = max(runs, attempts - 1) + 1
         startedAt = now
         finishedAt = nil

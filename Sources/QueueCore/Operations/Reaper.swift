@@ -1,9 +1,13 @@
 // Reaper: returns the claims of dead workers. A claim is taken over by renaming it to the
-// reaper's own name first (so two reapers never both act on it), then its record decides:
-// never started → back to pending, uncharged; started → a lost run, charged, retried or dead;
-// a result already recorded → the interrupted move is finished. The takeover's rewrite is a new
-// file naming the reaper: a stale worker on another host that still opens its old claim name
-// reaches an unlinked file, or reads that the claim is no longer its own (see LeaseFence).
+// reaper's own name first (so two reapers never both act on it), then what it holds decides.
+// A claim named with its attempt (`ID@W~A.json`) holds the record as it was claimed until the
+// run's result replaces it: the claimed record (fewer attempts than A) → a lost run, charged,
+// retried or dead; the run's result → the interrupted move is finished. A claim without one (a
+// job that did not run, or an earlier version's claim with its start record and `.ID@W.json`
+// backup) is judged by the state it records: never started → back to pending, uncharged;
+// started → a lost run; a result → the move is finished. The takeover's rewrite is a new file
+// naming the reaper: a stale worker on another host that still opens its old claim name reaches
+// an unlinked file, or reads that the claim is no longer its own (see LeaseFence).
 
 import QueueSystem
 
@@ -75,13 +79,20 @@ extension Spool {
     }
 
     private func reapClaim(_ claim: FileName, as me: String, now: Timestamp, into report: inout ReapReport) {
-        let mine = FileName.processing(id: claim.id, worker: me)
+        let mine = FileName.processing(id: claim.id, worker: me, attempt: claim.attempt)
+        // When the run began: the claim's rename set its ctime (the takeover sets it again).
+        let began = (try? FileSystem.linkStatus(path(claim))).map { Timestamp(microseconds: $0.changedMicroseconds) } ?? now
         do {
             try take(claim, as: mine)
         } catch {
             return  // another reaper took it, or the worker finished: not ours
         }
         CrashPoint.check("reap-after-takeover")
+        if let attempt = claim.attempt {
+            reapRun(claim, attempt: attempt, began: began, as: mine, now: now, into: &report)
+            return
+        }
+        // A claim without its attempt: a job that did not run, or an earlier version's claim.
         // A record lost to a crash (its run began unsynced) falls back to the claimed backup.
         let backup = self.backup(of: claim.id) ?? backupPath(of: claim)
         var recorded = (try? readRecordedState(mine)) ?? .processing
@@ -123,6 +134,35 @@ extension Spool {
                 if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
                 try? recordMetrics(CollectionOfOne(record))
             }
+        } catch {
+            // Left as our claim: the next reap (after this process is gone) takes it again.
+        }
+    }
+
+    /// Reaps a claim named with its attempt, taken over as `mine` (see the top of this file).
+    private func reapRun(_ claim: FileName, attempt: Int, began: Timestamp, as mine: FileName, now: Timestamp,
+                         into report: inout ReapReport) {
+        guard var record = try? readStoredJob(mine) else { return }  // unreadable: left for doctor, never deleted
+        do {
+            if Spool.isResult(record, ofAttempt: attempt) {
+                // The worker syncs its results before it places them; synced again in case a
+                // version that wrote them in place left this one.
+                try syncContents(of: [mine])
+                _ = try transfer(record, from: mine)
+                report.finished.append(record.id)
+                return
+            }
+            // The record as it was claimed: its run began (the name says so) and was lost.
+            record.state = .processing
+            record.beginAttempt(attempt, worker: claim.worker ?? "?", now: began)
+            let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
+            let next = record.fail(lost, exitCode: nil, policy: failurePolicy, now: now)
+            record.takeOver(by: mine.worker ?? "?")
+            try rewrite(record, at: mine)
+            CrashPoint.check("reap-after-rewrite")
+            _ = try transfer(record, from: mine)
+            if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
+            try? recordMetrics(CollectionOfOne(record))
         } catch {
             // Left as our claim: the next reap (after this process is gone) takes it again.
         }

@@ -176,24 +176,53 @@ public struct Spool: Sendable {
 
     // MARK: Reading
 
-    /// Reads a job file: refuses symlinks, FIFOs, devices, directories and files over `limit`.
+    /// Reads a job file as readers show it: its folder is its state, and a claim named with its
+    /// attempt (`ID@WORKER~A.json`) whose file still holds the record as it was claimed is the run
+    /// that claim began: attempt A by WORKER, started when the claim's rename changed the file
+    /// (its ctime). `cat` of such a claim shows the claimed record; everything queuectl prints
+    /// comes through here. Refuses symlinks, FIFOs, devices, directories and oversized files.
     public func readJob(_ name: FileName) throws(QueueError) -> JobRecord {
-        let bytes: [UInt8]
-        do { bytes = try Spool.readRegularFile(path(name), limit: config.maxJobBytes) } catch { throw .system(error) }
+        let (bytes, status) = try readJobFile(name)
         var record = try JobRecord.parse(bytes, defaults: .init(maxRetries: config.maxRetries, cwd: nil, now: .now()))
+        if let attempt = name.attempt, !Spool.isResult(record, ofAttempt: attempt) {
+            record.state = .processing
+            record.beginAttempt(attempt, worker: name.worker ?? "?", now: Timestamp(microseconds: status.changedMicroseconds))
+        }
         record.state = name.state  // the folder is the truth
         return record
+    }
+
+    /// The record as its file holds it, "state" included (the reaper and the result commit judge
+    /// a claim by what is in it; readers use `readJob`).
+    func readStoredJob(_ name: FileName) throws(QueueError) -> JobRecord {
+        try JobRecord.parse(try readJobFile(name).bytes, defaults: .init(maxRetries: config.maxRetries, cwd: nil, now: .now()))
+    }
+
+    private func readJobFile(_ name: FileName) throws(QueueError) -> (bytes: [UInt8], status: FileStatus) {
+        do { return try Spool.readRegularFileWithStatus(path(name), limit: config.maxJobBytes) } catch { throw .system(error) }
+    }
+
+    /// True when `record`, read from a claim named with attempt `attempt`, is that run's result
+    /// rather than the record as it was claimed. The state alone cannot tell: a job claimed from
+    /// failed/ says "failed" before its run too; its attempts are one fewer until the result.
+    static func isResult(_ record: JobRecord, ofAttempt attempt: Int) -> Bool {
+        record.attempts >= attempt && [.completed, .failed, .dead].contains(record.state)
     }
 
     /// Opens without following links and without blocking on a FIFO, checks it is a regular file
     /// no larger than `limit`, and reads it.
     public static func readRegularFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+        try readRegularFileWithStatus(path, limit: limit).bytes
+    }
+
+    /// `readRegularFile`, with what fstat(2) said about the file.
+    static func readRegularFileWithStatus(_ path: String, limit: Int) throws(SystemError) -> (bytes: [UInt8], status: FileStatus) {
         let file = try FileDescriptor.open(path, .nonBlocking)
         return try file.closeAfter { file throws(SystemError) in
             let info = try file.status()
             guard info.isRegularFile else { throw SystemError("open", [path], .invalidArgument) }
             guard info.size <= limit else { throw SystemError("read", [path], .fileTooLarge) }
-            return try file.readAll(limit: limit, path: path)
+            return (try file.readAll(limit: limit, path: path), info)
         }
     }
 }
@@ -205,47 +234,29 @@ extension Spool {
         try publisher.publish(record.fileBytes, at: path(name), .overExisting, syncFolder: false)
     }
 
-    /// Marks a claimed job as running: the new record is written in tmp/ and fsync'ed, then
-    /// exchanged with the claim (renameat2 EXCHANGE, so a claim taken back fails with ENOENT),
-    /// and the claimed record that the exchange left in tmp/ becomes `processing/.NAME`, the
-    /// backup the reaper falls back to while the run's result, written in place unsynced, is not
-    /// yet durable. Removed once that result is (`discardBackup`).
-    /// Why the fsync: the exchange may reach the disk (any other fsync commits the journal)
-    /// before the record's data; without it a power cut left an empty claim and no backup.
-    /// A hard link of the claim as the backup before the exchange, with no fsync, lost results
-    /// on the power-cut file system (a FUSE mount) in 2 of 30 cuts: not used.
-    public func beginRun(_ record: JobRecord, at claim: FileName) throws(SystemError) {
-        let backup = backupPath(of: claim)
-        let temporary = try publisher.stage(record.fileBytes, sync: true)
-        do {
-            if FileSystem.exists(backup) { try FileSystem.unlink(backup) }  // left by a crash under this name
-            try FileSystem.replaceExisting(path(claim), with: temporary, keepingOld: true)
-            try FileSystem.rename(temporary, to: backup)
-        } catch {
-            try? FileSystem.unlink(temporary)
-            throw error
-        }
+    /// Writes a run's result as a new file in tmp/, unsynced: the worker's group commit syncs it
+    /// with the others (`syncTemporaries`) and then puts it in its claim (`placeResult`). The
+    /// claim itself is never written into, so it holds the claimed record, durable since it was
+    /// enqueued, until a whole synced result replaces it: a power cut tears neither.
+    public func stageResult(_ record: JobRecord) throws(SystemError) -> String {
+        try publisher.stage(record.fileBytes, sync: false)
     }
 
-    /// Writes a run's result over the claim's record, in place and unsynced (the worker's group
-    /// commit syncs it before it moves). No new file: on ext4 a create costs far more than a
-    /// write once a busy queue has freed many inodes. Written from the start, then what is left
-    /// of the old record is cut (never a truncate to zero first: ext4 then flushes the file at
-    /// close, an fsync in all but name). A crash of the machine that tears the write leaves an
-    /// unreadable claim, and the reaper falls back to the claimed record kept as the backup; a
-    /// killed worker cannot tear it (one write(2) to a regular file completes before a signal is
-    /// acted on). Fails with ENOENT when the claim was taken back.
-    public func writeResult(_ record: JobRecord, at claim: FileName) throws(SystemError) {
-        let bytes = record.fileBytes
-        let file = try FileDescriptor.open(path(claim), .writeOnly)
-        try file.closeAfter { file throws(SystemError) in
-            let size = try file.status().size
-            try file.writeAll(bytes, path: path(claim))
-            if size > bytes.count { try file.truncate(to: bytes.count) }
-        }
+    /// Makes staged files durable, when durability is on (see `FileSystem.syncFiles`: one fsync
+    /// for one, one syncfs for several).
+    public func syncTemporaries(_ paths: [String]) throws(SystemError) {
+        guard config.isDurable else { return }
+        try FileSystem.syncFiles(paths)
     }
 
-    /// `processing/.ID@W.json`: the claimed record as it was before its run began.
+    /// Replaces the claim with the staged result `temporary`, only if the claim is still there
+    /// (renameat2 EXCHANGE; ENOENT when it was taken back), and unlinks what the claim held.
+    public func placeResult(_ temporary: String, in claim: FileName) throws(SystemError) {
+        try FileSystem.replaceExisting(path(claim), with: temporary)
+    }
+
+    /// `processing/.ID@W.json`: the claimed record as it was before its run began, kept by earlier
+    /// versions, which wrote a start record into the claim (claims named without an attempt).
     public func backupPath(of claim: FileName) -> String {
         folder(.processing) + "/." + claim.text
     }

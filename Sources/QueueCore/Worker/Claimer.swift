@@ -5,6 +5,12 @@
 // group is claimed only with a slot of its group taken first (Groups.swift); one whose group is
 // full, paused or not served here is postponed in the index, so it never holds up the jobs of
 // other groups queued behind it.
+// Nothing is written when a run begins: the claim's rename is the record of it. Its name carries
+// what the reaper needs, the worker and the attempt the run is (`ID@WORKER~A.json`, A = the
+// claimed record's attempts + 1, known from the read before the claim: pending files never
+// change), and the file keeps the claimed record, durable since it was enqueued, until the run's
+// result replaces it (ResultCommit). A job that will not run is held under a name without the
+// attempt (`FileName.unnumbered`): its result says it never ran.
 
 import QueueSystem
 
@@ -15,8 +21,6 @@ enum ClaimOutcome {
     /// The job ended without running (a dependency ended dead, or the command cannot start):
     /// its result is to be recorded.
     case settled(Claim)
-    /// Nothing could be written (a full disk): the job was given back; claim nothing for a while.
-    case noSpace
 }
 
 struct Claimer {
@@ -53,7 +57,9 @@ struct Claimer {
                 index.postpone(name, until: now.adding(seconds: 1), group: read.group)
                 continue
             }
-            let claim = FileName.processing(id: name.id, worker: worker)
+            // The attempt this run will be goes into the claim's name; a job that could not be
+            // read yet is claimed without it and renamed once it is (see `start`).
+            let claim = FileName.processing(id: name.id, worker: worker, attempt: read.map { $0.attempts + 1 })
             var slot: String?
             if let read, case .open(let limit?) = groups.admission(read.group) {
                 slot = spool.takeSlot(in: read.group, limit: limit, for: claim)
@@ -79,9 +85,8 @@ struct Claimer {
             case .settled(var claimed)?:
                 claimed.slot = slot
                 return .settled(claimed)
-            case .noSpace?, nil:
+            case nil:
                 if let slot { spool.releaseSlot(slot) }
-                if let outcome { return outcome }
             }
         }
         return nil
@@ -99,8 +104,9 @@ struct Claimer {
     /// Starts the claimed job; nil when it did not run and nothing is left to record (a bad file
     /// quarantined, a dependency not ready after all, a claim lost).
     /// `read` is the record as read before the claim (the same file: pending files never change).
-    private func start(_ claim: FileName, from name: FileName, read: JobRecord?, index: inout CandidateIndex,
+    private func start(_ taken: FileName, from name: FileName, read: JobRecord?, index: inout CandidateIndex,
                        now: Timestamp) -> ClaimOutcome? {
+        var claim = taken
         var record: JobRecord
         var pause = 50
         while true {
@@ -142,7 +148,7 @@ struct Claimer {
             return nil
         case .failed(let dependency, let state):
             record.cancel(.dependencyEnded(dependency, state), now: now)
-            return .settled(Claim(record: record, name: claim))
+            return .settled(Claim(record: record, name: claim))  // renamed unnumbered by ResultCommit
         }
         guard fence.isSafe(now: SystemClock.monotonicMicroseconds) else {
             // Stopped between the claim and here for long enough to be reaped: give it back by
@@ -151,20 +157,21 @@ struct Claimer {
             giveBack(claim, to: name, index: &index, for: 0, now: now)
             return nil
         }
-        record.beginAttempt(worker: worker, now: now)
-        do {
-            try spool.beginRun(record, at: claim)
-        } catch {
-            if error.isNotFound {
+        if claim.attempt == nil {
+            // Claimed before it could be read: the name takes its attempt now. A crash before
+            // this rename leaves a claim without one, which the reaper returns uncharged (its run
+            // had not begun).
+            let numbered = FileName.processing(id: claim.id, worker: worker, attempt: record.attempts + 1)
+            do {
+                try spool.take(claim, as: numbered)
+            } catch {
                 log("claim of \(record.id) lost before its run: \(error)")
                 return nil
             }
-            // No space to write the record (usually): give the job back with one rename, which
-            // needs none.
-            log("cannot start \(record.id): \(error); returned to the queue, claims paused for 2s")
-            giveBack(claim, to: name, index: &index, for: 2, now: now)
-            return .noSpace
+            claim = numbered
         }
+        // The run begins: in memory only. On disk the claim's name says so (see the top).
+        record.beginAttempt(worker: worker, now: now)
         do {
             let run = try Run(record: record, attempt: record.attempts, worker: worker, spool: spool,
                               environment: environment, now: now)

@@ -1,10 +1,13 @@
-// ResultCommit: a run's result from written to durable and moved. The result is written over
-// its claim in place, unsynced (`record`); staged results are then synced together (one fsync for
-// one, one syncfs for several), moved with one rename each, and each target folder fsync'ed once
-// (`commit`). Until its move a job stays in processing/ with its claimed record kept as the
-// backup, so a crash of the machine costs a rerun and a crash of the worker lets the reaper finish.
-// Fenced (see LeaseFence): nothing is written or moved while the worker's lease may have lapsed,
-// and each move is preceded by a fresh read that finds the claim still naming this worker.
+// ResultCommit: a run's result from written to durable and moved. The result is written as a new
+// file in tmp/, unsynced (`record`); staged results are then synced together (one fsync for one,
+// one syncfs for several), each put in its claim with an exchange that fails if the claim was
+// taken back, moved with one rename, and each target folder fsync'ed once (`commit`). The claim is
+// never written into: until its result replaces it, it holds the record as it was claimed
+// (durable since it was enqueued), so a crash of the machine costs a rerun (the reaper charges the
+// lost run) and never leaves a torn record, and a crash of the worker after the exchange lets the
+// reaper finish the move.
+// Fenced (see LeaseFence): nothing is placed or moved while the worker's lease may have lapsed,
+// and each placement is preceded by a fresh read that finds the claim still ours.
 
 import QueueSystem
 
@@ -17,8 +20,8 @@ enum ResultStep: String {
 final class ResultCommit {
     private let spool: Spool
     private let log: (String) -> Void
-    /// Results written but not yet synced and moved.
-    private(set) var staged: [Claim] = []
+    /// Results written in tmp/ (at `temporary`) but not yet synced, placed and moved.
+    private(set) var staged: [(claim: Claim, temporary: String)] = []
     /// Results that could not be written or moved yet (a full disk): retried every reap tick.
     private(set) var unrecorded: [Claim] = []
     /// Monotonic µs by which the staged group is committed.
@@ -43,15 +46,24 @@ final class ResultCommit {
 
     var isGroupFull: Bool { staged.count >= ResultCommit.groupSize }
 
-    /// Writes the result into its claim, unsynced, and stages it for the next commit.
+    /// Writes the result in tmp/, unsynced, and stages it for the next commit. A job that did not
+    /// run (a forced stop, a settled dependency: its attempts are not the claim's) first has its
+    /// claim renamed without the attempt, so that what the claim holds never reads as a lost run
+    /// (see `FileName.attempt`).
     func record(_ claim: Claim) {
         CrashPoint.check("before-result")
         guard isFenceOpen(for: claim) else { return }
+        var claim = claim
         do {
-            try spool.writeResult(claim.record, at: claim.name)
-            CrashPoint.check("after-result")
+            if let attempt = claim.name.attempt, claim.record.attempts != attempt {
+                let unnumbered = claim.name.unnumbered
+                try spool.take(claim.name, as: unnumbered)
+                claim = Claim(record: claim.record, name: unnumbered, slot: claim.slot)
+            }
+            let temporary = try spool.stageResult(claim.record)
+            CrashPoint.check("after-stage")
             if staged.isEmpty { deadline = SystemClock.monotonicMicroseconds + ResultCommit.delay }
-            staged.append(claim)
+            staged.append((claim, temporary))
         } catch {
             failed(claim, .write, error)
         }
@@ -81,18 +93,32 @@ final class ResultCommit {
         return !fence.isChecking || isStillOurs(claim)
     }
 
-    /// A fresh read of the claim: there, and naming the worker this one wrote into it (a reaper
-    /// that takes a claim rewrites it as a new file naming itself). Gone or someone else's is
-    /// believed after a lapse of the lease (only then may a reaper have taken it), or once it has
-    /// stayed so for `doubtLimit`: the result is dropped, the reaper owns the job and counted the
-    /// lost run. Until then the result is held and retried at each reap tick: on GlusterFS a
-    /// worker's own claim read ENOENT, or its content from before the run, for a moment.
+    /// A fresh read of the claim: there, and ours. Under a name with the attempt, ours is the
+    /// record as claimed (fewer attempts than the name's: the run's result is not in it yet) or
+    /// this run's result naming this worker; under one without (a job that did not run, or a claim
+    /// of an earlier version), a record naming the worker this one wrote into it. A reaper takes a
+    /// claim by renaming it to its own name and rewrites it as a new file naming itself with the
+    /// lost attempt charged, so a stale name that reaches the reaper's file reads as not ours.
+    /// Gone or someone else's is believed after a lapse of the lease (only then may a reaper have
+    /// taken it), or once it has stayed so for `doubtLimit`: the result is dropped, the reaper owns
+    /// the job and counted the lost run. Until then the result is held and retried at each reap
+    /// tick: on GlusterFS a worker's own claim read ENOENT, or its content from before the run, for a moment.
     private func isStillOurs(_ claim: Claim) -> Bool {
         let id = claim.record.id
         let doubt: String
         do {
-            let current = try spool.readJob(claim.name)
-            if current.worker == claim.record.worker {
+            let current = try spool.readStoredJob(claim.name)
+            let ours: Bool
+            if let attempt = claim.name.attempt {
+                ours = current.attempts < attempt || (current.attempts == attempt && current.worker == claim.record.worker)
+            } else {
+                // Renamed without its attempt by `record` (a job that did not run), it still holds
+                // the record as it was claimed, naming that record's worker, with the attempts
+                // the result keeps.
+                ours = current.worker == claim.record.worker
+                    || (current.attempts == claim.record.attempts && (current.state == .pending || current.state == .failed))
+            }
+            if ours {
                 doubtSince[id] = nil
                 return true
             }
@@ -123,22 +149,35 @@ final class ResultCommit {
         let group = staged
         staged = []
         do {
-            try spool.syncContents(of: group.map(\.name))
+            try spool.syncTemporaries(group.map(\.temporary))
         } catch {
+            // Not trusted to a second fsync of the same data (see README "Guarantees"): each is
+            // written again as a new file when retried.
             log("could not sync \(group.count) results: \(error); will retry")
-            unrecorded += group
+            discard(group)
             return []
         }
         var moved: [(claim: Claim, target: FileName)] = []
-        for claim in group {
-            // A move only after the fence and a fresh read of what it moves.
+        for (index, (claim, temporary)) in group.enumerated() {
+            // A placement and a move only after the fence and a fresh read of the claim.
             let now = SystemClock.monotonicMicroseconds
             guard fence.isSafe(now: now) else {
                 log("holding the result of \(claim.record.id): last heartbeat \(formatDuration(fence.age(now: now))) ago")
-                unrecorded.append(claim)
+                discard(group[index...index])
                 continue
             }
-            guard isStillOurs(claim) else { continue }
+            guard isStillOurs(claim) else {
+                try? FileSystem.unlink(temporary)
+                continue
+            }
+            do {
+                try spool.placeResult(temporary, in: claim.name)
+            } catch {
+                try? FileSystem.unlink(temporary)
+                failed(claim, .write, error)
+                continue
+            }
+            CrashPoint.check("after-result")  // the result is in the claim, not moved
             do {
                 moved.append((claim, try spool.transfer(claim.record, from: claim.name, syncFolder: false)))
             } catch {
@@ -154,12 +193,21 @@ final class ResultCommit {
         }
         for (claim, _) in moved {
             CrashPoint.check("after-move")
-            spool.discardBackup(of: claim.name)
+            if claim.name.attempt == nil { spool.discardBackup(of: claim.name) }  // an earlier version's claim
             spool.clearCancelRequest(claim.record.id)
             log(Self.summary(of: claim.record))
         }
         try? spool.recordMetrics(moved.lazy.map(\.claim.record))
         return moved
+    }
+
+    /// Gives staged results up for now: their files go, the claims wait with the unrecorded ones
+    /// and are staged again when retried.
+    private func discard(_ results: some Sequence<(claim: Claim, temporary: String)>) {
+        for (claim, temporary) in results {
+            try? FileSystem.unlink(temporary)
+            unrecorded.append(claim)
+        }
     }
 
     /// "ID failed in 2s: exit status 1; retry at ...", the worker log's line for a result.
@@ -187,7 +235,7 @@ final class ResultCommit {
             // twice over through a fault). Set aside for a human rather than retried for ever.
             let reason = "a second copy of job \(claim.record.id), already recorded as \(claim.record.state.rawValue); this run's result is in the file"
             if (try? spool.quarantineFile(named: claim.name.text, in: JobState.processing.folder, reason: reason)) != nil {
-                spool.discardBackup(of: claim.name)
+                if claim.name.attempt == nil { spool.discardBackup(of: claim.name) }
                 log("quarantined \(claim.name.text): \(reason)")
                 return
             }

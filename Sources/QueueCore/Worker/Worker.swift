@@ -33,8 +33,6 @@ public final class Worker {
     private let housekeeping: Housekeeping
     private var current: (claim: Claim, run: Run)?
     private var isCancelling = false
-    /// After a write failed for lack of space: no claims before this (monotonic µs).
-    private var claimsPausedUntil: Int64 = 0
     private var stopMode: StopMode?
     private var nextHeartbeat: Int64 = 0
     private var nextReap: Int64 = 0
@@ -87,11 +85,11 @@ public final class Worker {
         log("stopped")
     }
 
-    /// Not stopping, not paused, no result waiting to be written, no recent lack of space, the
+    /// Not stopping, not paused, no result waiting to be written (a full disk, usually), the
     /// lease held (see LeaseFence).
     private var mayClaim: Bool {
         let now = SystemClock.monotonicMicroseconds
-        return stopMode == nil && results.unrecorded.isEmpty && now >= claimsPausedUntil && fence.isSafe(now: now)
+        return stopMode == nil && results.unrecorded.isEmpty && fence.isSafe(now: now)
             && !spool.isPaused
     }
 
@@ -105,7 +103,6 @@ public final class Worker {
         if let current, !current.run.outputEnded { descriptors.append(current.run.output) }
         let now = SystemClock.monotonicMicroseconds
         var wake = min(nextHeartbeat, nextReap, nextRescan, nextScheduleCheck, nextHousekeeping)
-        if claimsPausedUntil > now { wake = min(wake, claimsPausedUntil) }
         if !results.staged.isEmpty { wake = min(wake, results.deadline) }
         if feed.hasDrops { wake = min(wake, nextDropCheck) }
         if current == nil, mayClaim, let due = feed.nextDue {
@@ -251,9 +248,6 @@ public final class Worker {
             case .settled(let claim):
                 if let slot = claim.slot { spool.releaseSlot(slot) }
                 results.record(claim)
-            case .noSpace:
-                claimsPausedUntil = SystemClock.monotonicMicroseconds + 2_000_000
-                return
             }
         }
     }

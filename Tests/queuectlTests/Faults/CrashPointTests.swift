@@ -51,12 +51,16 @@ extension Faults {
             WorkerCrash(point: "before-result", behaviour: .succeeds, state: .completed, attempts: 2, runs: 2),
             WorkerCrash(point: "before-result", behaviour: .failsOnceThenSucceeds, state: .completed, attempts: 2, runs: 2),
             WorkerCrash(point: "before-result", behaviour: .alwaysFails, state: .dead, attempts: 1, runs: 1),
-            // The result is written, the move is not: the reaper finishes the move, nothing runs again.
+            // The result is written in tmp/ but not yet in its claim: the claim still holds the
+            // claimed record, a lost run, charged, run again.
+            WorkerCrash(point: "after-stage", behaviour: .succeeds, state: .completed, attempts: 2, runs: 2),
+            WorkerCrash(point: "after-stage", behaviour: .alwaysFails, state: .dead, attempts: 1, runs: 1),
+            // The result is in its claim, the move is not: the reaper finishes the move, nothing runs again.
             WorkerCrash(point: "after-result", behaviour: .succeeds, state: .completed, attempts: 1, runs: 1),
             // ... including a retry being scheduled (the record says failed with its retry time).
             WorkerCrash(point: "after-result", behaviour: .failsOnceThenSucceeds, state: .completed, attempts: 2, runs: 2),
             WorkerCrash(point: "after-result", behaviour: .alwaysFails, state: .dead, attempts: 1, runs: 1),
-            // Moved, but the claimed record's backup (processing/.ID@W.json) not yet removed.
+            // Moved, its cancel request and metrics not yet done.
             WorkerCrash(point: "after-move", behaviour: .succeeds, state: .completed, attempts: 1, runs: 1),
             WorkerCrash(point: "after-move", behaviour: .failsOnceThenSucceeds, state: .completed, attempts: 2, runs: 2),
         ]
