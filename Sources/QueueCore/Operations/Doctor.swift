@@ -92,8 +92,9 @@ extension Spool {
             }
         }
 
-        // Backups of claimed records (see `beginRun`) whose claim is gone: a worker died after
-        // recording the result but before removing the backup.
+        // Backups of claimed records kept by versions before 2026-12 (claims named without an
+        // attempt) whose claim is gone: a worker died after recording the result but before
+        // removing the backup.
         try? FileSystem.forEachName(in: folder(.processing), hidden: true) { text in
             let path = folder(.processing) + "/" + text
             guard let claim = FileName(parsing: String(text.dropFirst()), in: .processing),

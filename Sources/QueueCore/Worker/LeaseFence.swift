@@ -4,7 +4,8 @@
 // what it writes lands in the reaper's file). So a worker whose last successful heartbeat is older
 // than lease_sec/2 writes and moves nothing until it has renewed its heartbeat and `settle`
 // seconds have passed (stale names expire, a reap already under way ends); then each held result
-// is written only if a fresh read finds the claim still there and still naming this worker.
+// is placed only if a fresh read finds the claim still there and still ours (see
+// ResultCommit.isStillOurs: a reaper's takeover rewrites the claim naming the reaper).
 
 import QueueSystem
 

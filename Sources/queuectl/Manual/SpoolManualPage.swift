@@ -15,7 +15,7 @@ queuectl\-spool \- the spool directory of queuectl: layout, file names, job reco
 SPOOL/format
 SPOOL/tmp/
 SPOOL/pending/PPPP\-DUE\-AGE\-ID.json
-SPOOL/processing/ID@WORKER.json
+SPOOL/processing/ID@WORKER~ATTEMPT.json
 SPOOL/failed/RETRY\-PPPP\-AGE\-ID.json
 SPOOL/completed/ID.json
 SPOOL/dead/ID.json
@@ -79,7 +79,7 @@ Jobs ready to run, or scheduled for later, each named so that the names sort in 
 and files dropped by other programs that no worker has adopted yet.
 .TP
 .I processing/
-Jobs claimed by a worker, named after the job and the worker.
+Jobs claimed by a worker, named after the job, the worker and the attempt its run is.
 .TP
 .I failed/
 Jobs whose run failed and that will run again; the name starts with the retry time.
@@ -180,9 +180,13 @@ for example
 for example
 .IR 20261123T000705.024Z\-1000\-0hoevv6f74g\-flaky.json .
 .TP
-.IB processing/ ID@WORKER.json
+.IB processing/ ID@WORKER~ATTEMPT.json
 for example
-.IR long\-build@vm\-5117\-d7b.json .
+.IR long\-build@vm\-5117\-d7b~1.json ;
+or
+.IB processing/ ID@WORKER.json
+for a claim whose job does not run (a cancel, an edit) and for claims taken by versions
+before 2026\-12.
 .TP
 .IB completed/ ID.json ", " dead/ ID.json
 for example
@@ -220,6 +224,18 @@ The claiming worker's id,
 .IR HOST\-PID\-RANDOM :
 its host name (letters, digits and \- only, at most 40 characters), its process id, and a
 random suffix.
+.TP
+.B ATTEMPT
+The attempt this run is, in decimal (1 for the first run): the record's
+.B attempts
+plus one when it was claimed. The claim's rename is the record that the run began: nothing is
+written into the claim until the run's result replaces it (a rename), so
+.B cat
+shows the record as it was claimed (its state pending or failed, one attempt fewer), while
+.BR queuectl (1)
+shows the job running: its attempt and worker from the name, its
+.B started_at
+from the file's status change time (ctime), which the rename set.
 .PP
 Every part before the id is fixed width, so the byte order of the names is the run order:
 .B LC_ALL=C ls pending/
@@ -414,8 +430,11 @@ say) or retried. Read a file and treat \(lqNo such file or directory\(rq as
 .IP \(bu 2
 that a record in
 .I processing/
-is whole: the worker writes a run's result over it in place. Read it again if it does not
-parse;
+shows the running job: until the run's result replaces it, a claim holds the record as it was
+claimed; its name says which attempt runs. Records there are always whole (a result is written
+in
+.IR tmp/ ,
+synced, and exchanged with the claim, never written in place);
 .IP \(bu 2
 that a record's state field agrees with its folder: after a crash between a rewrite and its
 move, the record may already say its next state. The folder wins;
@@ -432,9 +451,10 @@ exists;
 .IP \(bu 2
 the order of fields in a record, its indentation, or which optional fields are present.
 .SH PRIVATE TO QUEUECTL
-Dot\-files anywhere in the spool are work in progress or private (a claimed record kept as
+Dot\-files anywhere in the spool are work in progress or private (temporary names, and the
 .I processing/.ID@WORKER.json
-until the run's result is on disk, temporary names), as are the contents of
+backups that versions before 2026\-12 kept of a claimed record until its run's result was on
+disk), as are the contents of
 .IR tmp/ ,
 .IR ids/ ,
 .IR workers/ ,
@@ -449,11 +469,13 @@ commands, never in place.
 .SH DURABILITY
 With the setting fsync true (the default), queuectl writes every job file it publishes in
 .IR tmp/ ,
-fsyncs it, renames it into place, and fsyncs the target folder. Records rewritten while a
-job runs stay in
-.I processing/
-until they are made durable together, and the claimed record is kept beside them until then;
-after a crash a job runs again rather than being lost (at\-least\-once execution).
+fsyncs it, renames it into place, and fsyncs the target folder. The start of a run writes
+nothing: the claim keeps the record as it was claimed, durable since it was enqueued. A run's
+result is written in
+.IR tmp/ ,
+made durable with the results of other runs (one fsync or syncfs), then exchanged with its claim
+and moved; after a crash before that, the job runs again rather than being lost
+(at\-least\-once execution).
 .B config set fsync false
 trades this for speed.
 .SH EXAMPLES

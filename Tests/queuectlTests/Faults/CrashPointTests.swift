@@ -45,8 +45,9 @@ struct WorkerCrash: Sendable, CustomTestStringConvertible {
 extension Faults {
     @Suite("Crashes at the worst moments") struct WorstMoments {
         static let cases: [WorkerCrash] = [
-            // Claimed, never started: back to pending uncharged; runs once.
-            WorkerCrash(point: "after-claim", behaviour: .succeeds, state: .completed, attempts: 1, runs: 1),
+            // Claimed, its command not started: the claim's rename is the record that the run
+            // began, so it counts as a lost run (charged) although the command never ran; runs once.
+            WorkerCrash(point: "after-claim", behaviour: .succeeds, state: .completed, attempts: 2, runs: 1),
             // The run happened but its result was never written: a lost run, charged, run again.
             WorkerCrash(point: "before-result", behaviour: .succeeds, state: .completed, attempts: 2, runs: 2),
             WorkerCrash(point: "before-result", behaviour: .failsOnceThenSucceeds, state: .completed, attempts: 2, runs: 2),
@@ -298,9 +299,12 @@ extension Faults {
             #expect(crashed.status == 137, "\(crashed)")
             let claim = try #require(spool.location(of: "orphan"))
             #expect(claim.state == "processing" && claim.file.contains("@reaper-"), "the reaper took the claim over: \(claim)")
+            #expect(claim.file.hasSuffix("~1.json"), "the takeover keeps the attempt in the name: \(claim)")
+            // After the takeover the file still holds the record as it was claimed (the name says
+            // its first run began); after the rewrite, the lost run charged.
             let taken = try #require(spool.record(of: "orphan"))
-            #expect(int(taken, "attempts") == 1, "\(taken)")
-            #expect(taken["state"] as? String == (point == "reap-after-takeover" ? "processing" : "failed"), "\(taken)")
+            #expect(int(taken, "attempts") == (point == "reap-after-takeover" ? 0 : 1), "\(taken)")
+            #expect(taken["state"] as? String == (point == "reap-after-takeover" ? "pending" : "failed"), "\(taken)")
 
             switch repair {
             case .workerRestart:
