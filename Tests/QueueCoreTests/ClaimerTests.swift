@@ -39,10 +39,16 @@ import Testing
         }
         defer { _ = try? Spawn.wait(run.child) }
         #expect(claim.record.id.rawValue == "first")
-        #expect(claim.name.text == "first@w1.json")
+        #expect(claim.name.text == "first@w1~1.json", "the claim's name says which attempt its run is")
         #expect(claim.record.state == .processing && claim.record.attempts == 1 && claim.record.worker == "w1")
-        #expect(FileSystem.exists(spool.path(claim.name)))
-        #expect(FileSystem.exists(spool.backupPath(of: claim.name)), "the claimed record is kept as the backup")
+        // Nothing is written at the start of a run: the file is the record as it was claimed,
+        // and readers see the running job through the name.
+        let stored = try spool.readStoredJob(claim.name)
+        #expect(stored.attempts == 0 && stored.state == .pending && stored.worker == nil, "\(stored)")
+        let shown = try spool.readJob(claim.name)
+        #expect(shown.state == .processing && shown.attempts == 1 && shown.worker == "w1" && shown.startedAt != nil, "\(shown)")
+        #expect(!FileSystem.exists(spool.backupPath(of: claim.name)), "no backup for a claim named with its attempt")
+        #expect(try FileSystem.names(in: spool.tmp).isEmpty, "nothing staged at the start of a run")
         #expect(try FileSystem.names(in: spool.folder(.pending)).count == 1, "the other job stays pending")
     }
 

@@ -1,8 +1,10 @@
 // Reaper: returns the claims of dead workers. A claim is taken over by renaming it to the
 // reaper's own name first (so two reapers never both act on it), then what it holds decides.
 // A claim named with its attempt (`ID@W~A.json`) holds the record as it was claimed until the
-// run's result replaces it: the claimed record (fewer attempts than A) → a lost run, charged,
-// retried or dead; the run's result → the interrupted move is finished. A claim without one (a
+// run's result replaces it: the run's result → the interrupted move is finished; the claimed
+// record (fewer attempts than A) with the result whole in tmp/ (the worker was killed before its
+// group commit) → that result is placed and moved; the claimed record alone → a lost run,
+// charged, retried or dead. A claim without one (a
 // job that did not run, or an earlier version's claim with its start record and `.ID@W.json`
 // backup) is judged by the state it records: never started → back to pending, uncharged;
 // started → a lost run; a result → the move is finished. The takeover's rewrite is a new file
@@ -150,6 +152,12 @@ extension Spool {
                 try syncContents(of: [mine])
                 _ = try transfer(record, from: mine)
                 report.finished.append(record.id)
+                try? FileSystem.unlink(stagingPath(of: claim))  // the claimed record, if the exchange left it there
+                return
+            }
+            if let result = salvageResult(of: claim, into: mine, attempt: attempt) {
+                _ = try transfer(result, from: mine)
+                report.finished.append(result.id)
                 return
             }
             // The record as it was claimed: its run began (the name says so) and was lost.
@@ -166,6 +174,26 @@ extension Spool {
         } catch {
             // Left as our claim: the next reap (after this process is gone) takes it again.
         }
+    }
+
+    /// The result that the run of `claim` staged in tmp/ (see `stageResult`) but did not place:
+    /// its worker was killed before its group commit. Taken under the reaper's own staging name
+    /// (so a stale worker can no longer place it), then trusted only if it parses as this
+    /// attempt's result: after a power cut an unsynced file comes back empty or torn, and is
+    /// removed. Synced, then exchanged into `mine`. Nil when there is none to trust.
+    private func salvageResult(of claim: FileName, into mine: FileName, attempt: Int) -> JobRecord? {
+        let staged = stagingPath(of: claim), taken = stagingPath(of: mine)
+        guard (try? FileSystem.renameToOwnName(staged, to: taken)) != nil else { return nil }
+        guard let bytes = try? Spool.readRegularFile(taken, limit: config.maxJobBytes),
+              let result = try? JobRecord.parse(bytes, defaults: jobDefaults(cwd: nil)),
+              result.id == claim.id, Spool.isResult(result, ofAttempt: attempt),
+              (try? syncTemporaries([taken])) != nil,
+              (try? placeResult(taken, in: mine)) != nil
+        else {
+            try? FileSystem.unlink(taken)
+            return nil
+        }
+        return result
     }
 
     /// The "state" field as written in the file (the folder overrides it on normal reads).

@@ -237,10 +237,23 @@ extension Spool {
     /// Writes a run's result as a new file in tmp/, unsynced: the worker's group commit syncs it
     /// with the others (`syncTemporaries`) and then puts it in its claim (`placeResult`). The
     /// claim itself is never written into, so it holds the claimed record, durable since it was
-    /// enqueued, until a whole synced result replaces it: a power cut tears neither.
-    public func stageResult(_ record: JobRecord) throws(SystemError) -> String {
-        try publisher.stage(record.fileBytes, sync: false)
+    /// enqueued, until a whole synced result replaces it: a power cut tears neither. The file is
+    /// `tmp/` + the claim's name (`stagingPath`), a name only this run uses, where the reaper of a
+    /// worker killed before its group commit finds the result (see Reaper: no rerun for it).
+    public func stageResult(_ record: JobRecord, for claim: FileName) throws(SystemError) -> String {
+        let staged = stagingPath(of: claim)
+        do {
+            try Publisher.createFile(record.fileBytes, at: staged, sync: false)
+        } catch where error.isExisting {
+            // Left by an earlier try of this result that failed halfway (a full disk).
+            try FileSystem.unlink(staged)
+            try Publisher.createFile(record.fileBytes, at: staged, sync: false)
+        }
+        return staged
     }
+
+    /// `tmp/ID@WORKER~A.json`: where the run of a claim stages its result.
+    public func stagingPath(of claim: FileName) -> String { tmp + "/" + claim.text }
 
     /// Makes staged files durable, when durability is on (see `FileSystem.syncFiles`: one fsync
     /// for one, one syncfs for several).

@@ -4,8 +4,8 @@
 // taken back, moved with one rename, and each target folder fsync'ed once (`commit`). The claim is
 // never written into: until its result replaces it, it holds the record as it was claimed
 // (durable since it was enqueued), so a crash of the machine costs a rerun (the reaper charges the
-// lost run) and never leaves a torn record, and a crash of the worker after the exchange lets the
-// reaper finish the move.
+// lost run) and never leaves a torn record, and a crash of the worker lets the reaper finish:
+// with the result staged under the claim's name in tmp/ (Spool.stageResult) or already placed.
 // Fenced (see LeaseFence): nothing is placed or moved while the worker's lease may have lapsed,
 // and each placement is preceded by a fresh read that finds the claim still ours.
 
@@ -60,7 +60,7 @@ final class ResultCommit {
                 try spool.take(claim.name, as: unnumbered)
                 claim = Claim(record: claim.record, name: unnumbered, slot: claim.slot)
             }
-            let temporary = try spool.stageResult(claim.record)
+            let temporary = try spool.stageResult(claim.record, for: claim.name)
             CrashPoint.check("after-stage")
             if staged.isEmpty { deadline = SystemClock.monotonicMicroseconds + ResultCommit.delay }
             staged.append((claim, temporary))

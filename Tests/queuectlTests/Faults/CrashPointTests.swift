@@ -52,9 +52,11 @@ extension Faults {
             WorkerCrash(point: "before-result", behaviour: .succeeds, state: .completed, attempts: 2, runs: 2),
             WorkerCrash(point: "before-result", behaviour: .failsOnceThenSucceeds, state: .completed, attempts: 2, runs: 2),
             WorkerCrash(point: "before-result", behaviour: .alwaysFails, state: .dead, attempts: 1, runs: 1),
-            // The result is written in tmp/ but not yet in its claim: the claim still holds the
-            // claimed record, a lost run, charged, run again.
-            WorkerCrash(point: "after-stage", behaviour: .succeeds, state: .completed, attempts: 2, runs: 2),
+            // The result is staged in tmp/ but not yet in its claim: the reaper finds it there
+            // (whole: only a power cut tears an unsynced file), places it and moves it; nothing
+            // runs again.
+            WorkerCrash(point: "after-stage", behaviour: .succeeds, state: .completed, attempts: 1, runs: 1),
+            WorkerCrash(point: "after-stage", behaviour: .failsOnceThenSucceeds, state: .completed, attempts: 2, runs: 2),
             WorkerCrash(point: "after-stage", behaviour: .alwaysFails, state: .dead, attempts: 1, runs: 1),
             // The result is in its claim, the move is not: the reaper finishes the move, nothing runs again.
             WorkerCrash(point: "after-result", behaviour: .succeeds, state: .completed, attempts: 1, runs: 1),

@@ -268,8 +268,9 @@ extension Faults {
             }
         }
 
-        /// A worker recording results: each record is written in processing/, synced, moved to
-        /// its folder, and that folder synced — for completed/, failed/ (a retry) and dead/.
+        /// A worker recording results: each record is written in tmp/, synced, exchanged with its
+        /// claim, moved to its folder, and that folder synced — for completed/, failed/ (a retry)
+        /// and dead/.
         @Test(.enabled("needs strace (see the SKIPPED line)") { Capability.strace.check("durability order (strace)") })
         func workerSyncsEachResultBeforeItsMoveAndTheFolderAfter() async throws {
             let spool = try TestSpool()
@@ -297,20 +298,30 @@ extension Faults {
                     problems.append("\(what): no move from processing/ into \(folder)/")
                     continue
                 }
-                // The result was written over the claim's record in place (unsynced: results are
-                // committed in groups), then made durable — an fsync of the claim or a syncfs,
-                // after the write — before the move.
-                guard let open = trace.calls[..<move.index].last(where: { $0.name == "openat" && $0.paths.first == claim && $0.flags.contains("O_WRONLY") }),
-                      let fd = open.result,
-                      let write = trace.calls[open.index..<move.index].last(where: { $0.name == "write" && $0.descriptor == Int32(fd) }) else {
-                    problems.append("\(what): the result was not written into \(claim) before \(move)")
+                // The result was written as a new file in tmp/ (unsynced: results are committed
+                // in groups), made durable — an fsync of it or a syncfs, after the write — and
+                // only then exchanged with the claim (never written into it), before the move.
+                guard let exchange = trace.calls[..<move.index].last(where: {
+                          $0.name == "renameat2" && $0.result == 0 && $0.paths.count == 2 && $0.paths[1] == claim
+                              && $0.flags.contains("RENAME_EXCHANGE") }),
+                      let staged = exchange.paths.first, staged.hasPrefix(spool.path + "/tmp/") else {
+                    problems.append("\(what): the result was not exchanged into \(claim) from tmp/ before \(move)")
                     continue
                 }
-                let synced = trace.calls[write.index..<move.index].contains { call in
-                    (call.name == "syncfs" && call.result == 0)
-                        || (call.name == "openat" && call.paths.first == claim && trace.sync(of: call, before: move.index) != nil)
+                guard let open = trace.calls[..<exchange.index].last(where: { $0.name == "openat" && $0.paths.first == staged && $0.flags.contains("O_CREAT") }),
+                      let fd = open.result,
+                      let write = trace.calls[open.index..<exchange.index].last(where: { $0.name == "write" && $0.descriptor == Int32(fd) }) else {
+                    problems.append("\(what): the result was not written into \(staged) before \(exchange)")
+                    continue
                 }
-                if !synced { problems.append("\(what): \(claim) is moved (\(move)) without an fsync or syncfs after \(write)") }
+                if trace.calls[open.index..<move.index].contains(where: { $0.name == "openat" && $0.paths.first == claim && $0.flags.contains("O_WRONLY") }) {
+                    problems.append("\(what): \(claim) was opened for writing")
+                }
+                let synced = trace.calls[write.index..<exchange.index].contains { call in
+                    (call.name == "syncfs" && call.result == 0)
+                        || (call.name == "openat" && call.paths.first == staged && trace.sync(of: call, before: exchange.index) != nil)
+                }
+                if !synced { problems.append("\(what): \(staged) is exchanged with \(claim) (\(exchange)) without an fsync or syncfs after \(write)") }
                 if trace.folderSync(spool.path + "/" + folder, after: move.index) == nil {
                     problems.append("\(what): no fsync of \(folder)/ after \(move)")
                 }
