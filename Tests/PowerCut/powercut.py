@@ -550,7 +550,8 @@ def eio(args, binary, env):
 
     # 4. a worker's group commit fails (syncfs for several results, or fsync for one): the job
     # must not be counted done on the strength of it; after a cut every job is whole, once.
-    for label, pattern in (("worker_commit_syncfs", "syncfs"), ("worker_commit_fsync", "/spool/processing/*")):
+    # (A result is staged as tmp/ + its claim's name, ID@WORKER~A.json, and synced there.)
+    for label, pattern in (("worker_commit_syncfs", "syncfs"), ("worker_commit_fsync", "/spool/tmp/w0@*")):
         if pattern == "syncfs" and not env.get("LD_PRELOAD"):
             results[label] = {"skipped": "syncfs does not reach a FUSE file system without the shim"}
             continue
