@@ -83,7 +83,10 @@ private func startedJobPid(_ spool: TestSpool, name: String = "job") async throw
         #expect(try await spool.q("enqueue", "--command", blockingCommand(spool), "--id", "forced").status == 0)
         let worker = try spool.startWorker()
         let jobPid = try await startedJobPid(spool)
-        #expect(int(try #require(spool.record(of: "forced")), "attempts") == 1)
+        // Running, its first attempt (the claim's name says so: the file keeps the claimed record).
+        let running = try jsonObject(try await spool.q("show", "forced", "--json").stdout)
+        #expect(int(running, "attempts") == 1 && running["state"] as? String == "processing", "\(running)")
+        #expect(spool.location(of: "forced")?.file.hasSuffix("~1.json") == true)
 
         let stop = try await spool.q("worker", "stop", "--now")
         #expect(stop.status == 0, "\(stop)")

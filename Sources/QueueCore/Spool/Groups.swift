@@ -170,8 +170,8 @@ extension Spool {
         }
         for group in groups {
             for (path, holder) in slots(of: group) {
-                guard let at = holder.lastIndex(of: "@") else { continue }
-                let worker = String(holder[holder.index(after: at)...])
+                // The holder is the claim's name, `ID@WORKER~A` (or `ID@WORKER`).
+                guard let worker = FileName(parsing: holder + ".json", in: .processing)?.worker else { continue }
                 guard worker != me, let info = try? FileSystem.linkStatus(path) else { continue }
                 let age = now.secondsSince(max(info.modified, info.changed))
                 let gone: Bool
