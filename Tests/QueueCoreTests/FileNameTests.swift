@@ -57,11 +57,23 @@ import Testing
         #expect(name.text == "a.b-c@host-12-x7.json")
         #expect(FileName(parsing: name.text, in: .processing)?.worker == "host-12-x7")
         #expect(FileName(parsing: name.text, in: .processing)?.id == id("a.b-c"))
+        #expect(FileName(parsing: name.text, in: .processing)?.attempt == nil, "a name of an earlier version: no attempt")
+    }
+
+    @Test func processingNameCarriesTheAttemptItsRunIs() {
+        let name = FileName.processing(id: id("a.b-c"), worker: "host-12-x7", attempt: 3)
+        #expect(name.text == "a.b-c@host-12-x7~3.json")
+        let parsed = FileName(parsing: name.text, in: .processing)
+        #expect(parsed?.worker == "host-12-x7" && parsed?.id == id("a.b-c") && parsed?.attempt == 3)
+        #expect(parsed == name)
+        #expect(name.unnumbered.text == "a.b-c@host-12-x7.json")
     }
 
     @Test(arguments: [
         ("job.json", JobState.pending), ("1000-x-job.json", .pending), ("9999-20261122T153012.250Z-00000000000-a.json", .pending),
         ("1000-20261122T153012.250Z-00000000000-.json", .pending), ("x@.json", .processing), ("@w.json", .processing),
+        ("x@w~.json", .processing), ("x@w~0.json", .processing), ("x@w~1a.json", .processing), ("x@~1.json", .processing),
+        ("x@w~1234567890.json", .processing),
         ("../x.json", .completed), (".hidden.json", .dead), ("20261122T153012.250Z-job.json", .failed), ("a.txt", .completed),
     ])
     func foreignNamesDoNotParse(text: String, state: JobState) {
