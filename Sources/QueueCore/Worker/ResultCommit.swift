@@ -102,7 +102,7 @@ final class ResultCommit {
     /// Gone or someone else's is believed after a lapse of the lease (only then may a reaper have
     /// taken it), or once it has stayed so for `doubtLimit`: the result is dropped, the reaper owns
     /// the job and counted the lost run. Until then the result is held and retried at each reap
-    /// tick: on GlusterFS a worker's own claim read ENOENT, or its content from before the run, for a moment.
+    /// tick: on GlusterFS a worker's own claim read ENOENT, or older content, for a moment.
     private func isStillOurs(_ claim: Claim) -> Bool {
         let id = claim.record.id
         let doubt: String
