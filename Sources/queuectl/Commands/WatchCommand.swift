@@ -42,7 +42,7 @@ enum WatchCommand {
         let groups = status.groups.filter { $0.name != "default" || $0.limit != nil || $0.isPaused }
         if !groups.isEmpty {
             lines.append("groups  " + groups.map { group in
-                "\(group.name) \(group.running)/\(group.limit.map(String.init) ?? "-")" + (group.isPaused ? Style.yellow.apply(" paused") : "")
+                "\(group.name) \(group.running)/\(group.limit.map(String.init) ?? "-") running, \(group.pending) pending" + (group.isPaused ? Style.yellow.apply(" paused") : "")
             }.joined(separator: "   "))
         }
         lines.append("")
