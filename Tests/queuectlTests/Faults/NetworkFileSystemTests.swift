@@ -19,11 +19,14 @@ final class SSHFSMounts: @unchecked Sendable {
     let base: String
     var export: String { base + "/export" }
     var mounts: [String] { [base + "/m1", base + "/m2"] }
+    /// Extra sshfs options (e.g. caches turned off); none: sshfs's defaults, as NFS clients cache.
+    let options: String?
     private var sshdPID: Int32?
     private var clients: [BackgroundProcess] = []
 
-    init(_ spool: TestSpool) {
+    init(_ spool: TestSpool, options: String? = nil) {
         self.spool = spool
+        self.options = options
         base = spool.root + "/net"
     }
 
@@ -76,7 +79,8 @@ final class SSHFSMounts: @unchecked Sendable {
             for _ in 0..<50 where !mounted {
                 let client = try spool.startProcess("/usr/bin/sshfs", [
                     "-f", "-p", String(port),
-                    "-o", "IdentityFile=\(keys)/user,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,BatchMode=yes,LogLevel=ERROR",
+                    "-o", "IdentityFile=\(keys)/user,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,BatchMode=yes,LogLevel=ERROR"
+                        + (options.map { "," + $0 } ?? ""),
                     "root@127.0.0.1:" + export, mount,
                 ], tagged: false, label: "sshfs")
                 do {
@@ -136,8 +140,8 @@ final class SSHFSMounts: @unchecked Sendable {
 extension Faults {
     @Suite("Network file system (sshfs)") struct NetworkFileSystem {
         /// Sets up sshd and two mounts, or records a loud skip and returns nil.
-        static func mounts(_ spool: TestSpool) async throws -> SSHFSMounts? {
-            let net = SSHFSMounts(spool)
+        static func mounts(_ spool: TestSpool, options: String? = nil) async throws -> SSHFSMounts? {
+            let net = SSHFSMounts(spool, options: options)
             do {
                 try await net.start()
                 return net
