@@ -49,9 +49,18 @@ enum BrowserSetup {
     func thePageShowsTheQueueEscapesJobTextAndRetries() async throws {
         let spool = try await makeKnownSpool(keepWorker: true)
         defer { spool.cleanup() }
+        // A paused group with a limit and a job waiting in it, beside `default` (the sleeper runs there).
+        for arguments in [["group", "set", "deploy", "--limit", "2"], ["group", "pause", "deploy"],
+                          ["enqueue", "--group", "deploy", "--id", "deploy-1", "--command", "echo deploy"]] {
+            let outcome = try await spool.q(arguments)
+            #expect(outcome.status == 0, "\(arguments): \(outcome)")
+        }
         let dashboard = try await spool.startDashboard()
         let counts = try await spool.counts()
-        #expect(counts == ["pending": 2, "processing": 1, "failed": 1, "completed": 2, "dead": 2])
+        #expect(counts == ["pending": 3, "processing": 1, "failed": 1, "completed": 2, "dead": 2])
+        // The rows of the groups table as the page shows them: group, running, limit, pending, state.
+        let groupRows = [["default", "1", "none", "2", "active"], ["deploy", "0", "2", "1", "paused"]]
+        let groupsJSON = String(decoding: try JSONSerialization.data(withJSONObject: groupRows), as: UTF8.self)
         let screenshot = packageRoot + "/.build/dashboard-browser-test.png"
         let countsJSON = String(decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
         let script = packageRoot + "/Tests/DashboardTests/browser/check_dashboard.py"
@@ -59,7 +68,7 @@ enum BrowserSetup {
             script, "--url", dashboard.origin + "/", "--counts", countsJSON,
             "--hostile-id", "hostile", "--hostile-command", hostileCommand,
             "--hostile-output", "<img src=x onerror=alert(1)><script>window.pwned=1</script>", "--retry-id", "broken",
-            "--worker-job", "sleeper", "--screenshot", screenshot,
+            "--worker-job", "sleeper", "--groups", groupsJSON, "--screenshot", screenshot,
             "--chromium", BrowserSetup.chromium!, "--chromedriver", BrowserSetup.chromedriver!,
         ])
         try await waitUntil(timeout: 180, "the browser checks finish") { !process.isRunning }

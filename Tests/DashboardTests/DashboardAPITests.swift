@@ -1,6 +1,7 @@
 // The JSON API and /metrics of the real `queuectl dashboard` over a spool made by the real binary:
 // status equal to `status --json`, listings, one job with its output, retry with its CSRF refusal
-// (nothing changes), 404 and 409, and the Prometheus text format line by line.
+// (nothing changes), 404 and 409, the Prometheus text format line by line, and the groups with
+// their limits, pauses, running and pending jobs in both.
 
 import Foundation
 import QueueSystem
@@ -133,6 +134,47 @@ import Glibc
         #expect(counts == counts.sorted())
         #expect(buckets.last?.hasPrefix(#"queuectl_job_duration_seconds_bucket{le="+Inf"}"#) == true)
         #expect(counts.last == 5)
+    }
+
+    @Test func groupsAreInTheStatusAndTheMetrics() async throws {
+        let spool = try DashboardSpool()
+        defer { spool.cleanup() }
+        for arguments in [["group", "set", "deploy", "--limit", "1"], ["group", "pause", "build"],
+                          ["enqueue", "--group", "deploy", "--id", "long", "--command", "exec sleep 60"],
+                          ["enqueue", "--group", "deploy", "--id", "next", "--command", "true"],
+                          ["enqueue", "--group", "build", "--id", "b0", "--command", "true"],
+                          ["enqueue", "--id", "plain", "--command", "true", "--delay", "1h"]] {
+            let outcome = try await spool.q(arguments)
+            #expect(outcome.status == 0, "\(arguments): \(outcome)")
+        }
+        let worker = try spool.start(Binary.path, ["--spool", spool.path, "worker", "start", "--group", "deploy"])
+        defer { worker.signal(.terminate) }
+        try await waitUntil(timeout: 20, "the long deploy job runs") { try await spool.counts()["processing"] == 1 }
+        let dashboard = try await spool.startDashboard()
+
+        let status = try #require(try request(dashboard.port, "GET", "/api/status").json as? [String: Any])
+        let groups = try #require(status["groups"] as? [[String: Any]])
+        let shown = groups.map { group in
+            let limit = (group["limit"] as? Int).map(String.init) ?? (group["limit"] is NSNull ? "none" : "missing")
+            return "\(group["name"] as? String ?? "?") limit \(limit) paused \(group["paused"] as? Bool ?? false) "
+                + "running \(group["running"] as? Int ?? -1) pending \(group["pending"] as? Int ?? -1)"
+        }
+        #expect(shown == ["build limit none paused true running 0 pending 1", "default limit none paused false running 0 pending 1",
+                          "deploy limit 1 paused false running 1 pending 1"], "\(groups)")
+        let cli = try #require(try await spool.status()["groups"] as? [[String: Any]])
+        #expect(NSArray(array: cli).isEqual(to: groups), "/api/status and status --json agree")
+
+        let lines = try request(dashboard.port, "GET", "/metrics").body.split(separator: "\n").map(String.init)
+        for expected in [
+            "# TYPE queuectl_group_pending_jobs gauge",
+            #"queuectl_group_pending_jobs{group="build"} 1"#, #"queuectl_group_pending_jobs{group="default"} 1"#,
+            #"queuectl_group_pending_jobs{group="deploy"} 1"#,
+            #"queuectl_group_running_jobs{group="deploy"} 1"#, #"queuectl_group_running_jobs{group="build"} 0"#,
+            #"queuectl_group_limit{group="deploy"} 1"#,
+            #"queuectl_group_paused{group="build"} 1"#, #"queuectl_group_paused{group="deploy"} 0"#,
+        ] {
+            #expect(lines.contains(expected), "missing '\(expected)' in:\n\(lines.joined(separator: "\n"))")
+        }
     }
 
     @Test func pageIsOneSelfContainedDocument() async throws {

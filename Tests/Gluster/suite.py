@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """queuectl on a real GlusterFS volume: two FUSE mounts of one volume are two hosts.
 
-    suite.py QUEUECTL [--options default|strict|both] [--only probe,a,b,c,d,e,rate]
+    suite.py QUEUECTL [--options default|strict|both] [--only probe,a,b,c,d,e,g,rate]
 
 For each option set: a fresh volume (volume.sh up, torn down on any exit), then
   probe  raw file-system races between the two clients (symlink, mkdir, rename, stale open)
@@ -10,6 +10,8 @@ For each option set: a fresh volume (volume.sh up, torn down on any exit), then
   c      a worker SIGSTOPped past its lease mid-run, resumed after the other host reaped it
   d      kill -9 of every worker of one host mid-drain: recovered within the lease
   e      pause/resume, config set, cancel, dlq retry through one host, obeyed on the other
+  g      a group with a limit of 1 and 2 workers per host: never two of its jobs at once,
+         while another group's jobs run beside it
   rate   (only when named) drain of 900 `true` jobs by 2 + 2 workers, GlusterFS beside local disk
 A second "host" is a UTS namespace with its own hostname (unshare --uts). Every job appends
 one file per run to a ledger on local disk, named ID.ATTEMPT.HOST.PID.
@@ -715,6 +717,62 @@ class Suite:
         finally:
             hostB.stop()
 
+    # -- g: a group limit across the two hosts ------------------------------------------------
+
+    def scenario_g(self, limited=12, other=40):
+        name = "s-group"
+        log(f"[g] group limit 1 across two hosts (2 workers each): {limited} jobs of 0.3 s in it, {other} of another group")
+        times = os.path.join(self.local, "g-times")
+        os.makedirs(times, exist_ok=True)
+        self.configure(name, poll_interval=0.2)
+        rc, _, err = self.q(self.spool("a", name), "group", "set", "serial", "--limit", "1")
+        self.check("g: group set serial --limit 1", rc == 0, err.strip())
+        # Each run records its own start and end (one clock: both "hosts" are this machine).
+        run = lambda pause: (f's=$(date +%s.%N); sleep {pause}; '
+                             f'echo "$s $(date +%s.%N) $(hostname)" > {times}/"$QUEUECTL_JOB_ID.$$"')
+        jobs = []
+        for i in range(max(limited, other)):
+            if i < limited:
+                jobs.append({"id": f"g-{i:02d}", "group": "serial", "command": run("0.3")})
+            if i < other:
+                jobs.append({"id": f"o-{i:02d}", "group": "other", "command": run("0.1")})
+        rc, _, err = self.q(self.spool("a", name), "enqueue", "--file", "-", stdin="".join(json.dumps(j) + "\n" for j in jobs))
+        self.check("g: enqueue", rc == 0, err.strip()[:200])
+        hostA = Host(self, "hostA", self.spool("a", name), 2)
+        hostB = Host(self, "hostB", self.spool("b", name), 2)
+        try:
+            done = self.wait_for(lambda: self.census(name)["completed"] >= len(jobs), 180, 0.2)
+        finally:
+            hostA.stop()
+            hostB.stop()
+        spans = {}
+        for entry in os.listdir(times):
+            with open(os.path.join(times, entry)) as f:
+                start, end, host = f.read().split()
+            spans.setdefault(entry.split(".")[0], []).append((float(start), float(end), host))
+        def most_at_once(prefix):
+            events = sorted([(s, 1) for j, r in spans.items() if j.startswith(prefix) for s, _, _ in r]
+                            + [(e, -1) for j, r in spans.items() if j.startswith(prefix) for _, e, _ in r])
+            now = peak = 0
+            for _, step in events:
+                now += step
+                peak = max(peak, now)
+            return peak
+        serial = [r for j, runs in spans.items() if j.startswith("g-") for r in runs]
+        others_beside = sum(1 for j, runs in spans.items() if j.startswith("o-") for s, e, _ in runs
+                            if any(s < ge and gs < e for gs, ge, _ in serial))
+        hosts = {}
+        for _, _, host in serial:
+            hosts[host] = hosts.get(host, 0) + 1
+        peak = most_at_once("g-")
+        self.figures.update({"g_limited_jobs": limited, "g_limited_most_at_once": peak, "g_limited_runs_per_host": hosts,
+                             "g_other_most_at_once": most_at_once("o-"), "g_other_runs_beside_limited": others_beside})
+        log(f"  limited group: {len(serial)} runs, at most {peak} at once, per host {hosts}; other group: at most "
+            f"{most_at_once('o-')} at once, {others_beside} of its runs overlapped a limited one")
+        self.check("g: every job completed", done, json.dumps(self.census(name)))
+        self.check("g: never two jobs of the limited group at once", peak == 1 and len(serial) == limited, f"peak {peak}, runs {len(serial)}")
+        self.check("g: the other group kept flowing beside it", others_beside > 0, f"{others_beside} overlapping runs")
+
     # -- rate: the drain rate beside local disk (for the README's Performance; not run by default) --
 
     def scenario_rate(self, total=900, rounds=3):
@@ -755,8 +813,8 @@ class Suite:
 
     def run(self, only):
         scenarios = {"probe": self.probe, "a": self.scenario_a, "b": self.scenario_b, "c": self.scenario_c,
-                     "d": self.scenario_d, "e": self.scenario_e, "rate": self.scenario_rate}
-        for key in ["probe", "a", "b", "c", "d", "e", "rate"]:
+                     "d": self.scenario_d, "e": self.scenario_e, "g": self.scenario_g, "rate": self.scenario_rate}
+        for key in ["probe", "a", "b", "c", "d", "e", "g", "rate"]:
             if key not in only:
                 continue
             started = time.monotonic()
@@ -771,7 +829,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary")
     parser.add_argument("--options", default="both", choices=["default", "strict", "both"])
-    parser.add_argument("--only", default="probe,a,b,c,d,e")
+    parser.add_argument("--only", default="probe,a,b,c,d,e,g")
     arguments = parser.parse_args()
     binary = os.path.abspath(arguments.binary)
     only = set(arguments.only.split(","))

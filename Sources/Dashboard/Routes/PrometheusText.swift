@@ -20,6 +20,8 @@ enum PrometheusText {
         family("queuectl_workers", "gauge", "Live workers.", [("", String(status.workers.count))])
         family("queuectl_group_running_jobs", "gauge", "Jobs of each group running now.",
                status.groups.map { ("{group=\"\($0.name)\"}", String($0.running)) })
+        family("queuectl_group_pending_jobs", "gauge", "Jobs of each group in pending/ now.",
+               status.groups.map { ("{group=\"\($0.name)\"}", String($0.pending)) })
         family("queuectl_group_limit", "gauge", "The most jobs of each limited group that may run at once.",
                status.groups.compactMap { group in group.limit.map { ("{group=\"\(group.name)\"}", String($0)) } })
         family("queuectl_group_paused", "gauge", "1 for a paused group.",

@@ -63,6 +63,7 @@ extension Spool {
             }
         }
         record.updatedAt = now
+        markGroup(record.group)
         for id in candidates {
             record.id = id
             let name = FileName.make(for: record)

@@ -172,6 +172,7 @@ extension Spool {
             }
         }
         CrashPoint.check("enqueue-after-reserve")
+        for group in Set(records.map(\.group)) { markGroup(group) }
         let publisher = self.publisher
         let written = records.map { (temporary: publisher.temporaryPath(), name: FileName.make(for: $0)) }
         var published = 0

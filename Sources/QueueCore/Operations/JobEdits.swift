@@ -125,6 +125,7 @@ extension Spool {
                 var changed = try change(current)
                 changed.state = location.state
                 try validateEdit(changed, of: current)
+                markGroup(changed.group)
                 if changed.fileBytes == current.fileBytes {
                     _ = try transfer(current, from: claim)
                     return .unchanged

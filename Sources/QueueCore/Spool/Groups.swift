@@ -5,6 +5,9 @@
 // removes it when the run has ended; the reaper removes the slots of dead workers, as it returns
 // their claims. So at most `limit` jobs of a group run at once across every worker and host,
 // with no lock and no central process, and `ls -l SPOOL/groups/NAME/` shows who runs.
+// The folder SPOOL/groups/NAME/ also marks that jobs of NAME may be queued (made by enqueue, by
+// the adoption of a dropped file and by edit): `status` reads pending job files for their
+// groups only on spools where such a mark other than `default` exists.
 
 import QueueSystem
 
@@ -54,6 +57,8 @@ public struct GroupStatus: Sendable {
     public let isPaused: Bool
     /// Jobs of the group in processing/ now.
     public let running: Int
+    /// Jobs of the group in pending/ now (ready or scheduled; retries waiting in failed/ are not counted).
+    public let pending: Int
 
     public var json: JSONValue {
         var object = JSONObject()
@@ -61,6 +66,7 @@ public struct GroupStatus: Sendable {
         object["limit"] = limit.map { .number(JSONNumber($0)) } ?? .null
         object["paused"] = .bool(isPaused)
         object["running"] = .number(JSONNumber(running))
+        object["pending"] = .number(JSONNumber(pending))
         return .object(object)
     }
 }
@@ -105,7 +111,8 @@ extension Spool {
     }
 
     /// Removes a group's settings: its jobs stay and run without a limit. Returns false when
-    /// there were none. Slots still held are released by their workers as their runs end.
+    /// there were none. Slots still held are released by their workers as their runs end. The
+    /// slots folder stays: it marks that jobs of the group may still be queued (see `markGroup`).
     public func removeGroup(_ name: String) throws(QueueError) -> Bool {
         do {
             try FileSystem.unlink(groupPath(name))
@@ -114,8 +121,17 @@ extension Spool {
         } catch {
             throw .system(error)
         }
-        try? FileSystem.removeDirectory(slotsFolder(name))  // only if empty
         return true
+    }
+
+    /// Marks that jobs of `group` may be queued, by making its folder SPOOL/groups/NAME/ (one
+    /// mkdir, nothing when it exists): `status` counts pending jobs per group by reading their
+    /// files only on a spool with such a mark, so a spool that never used groups pays nothing.
+    /// Best effort and not synced: a lost mark costs a wrong per-group count, never a job.
+    func markGroup(_ group: String) {
+        guard group != JobRecord.defaultGroup else { return }
+        try? FileSystem.makeDirectory(groupsFolder)
+        try? FileSystem.makeDirectory(slotsFolder(group))
     }
 
     // MARK: Slots
@@ -189,8 +205,15 @@ extension Spool {
         return released
     }
 
-    /// Every group with settings or with a job running now, by name.
-    public func groupStatuses() -> [GroupStatus] {
+    /// Every group with settings, or with jobs running or pending now, by name. `pendingTotal`
+    /// is the count of pending/ when the caller has it (status has just listed the folder).
+    ///
+    /// The group is in the job file, not in its name, so the running counts read the claims in
+    /// processing/ (one a worker), and the pending counts read every pending file once — but
+    /// only when a group other than `default` is marked in SPOOL/groups/ (settings, slots, or
+    /// the mark enqueue leaves) or is running. Otherwise every pending job is in `default` and
+    /// the count is the folder's, so a spool that does not use groups lists names only.
+    public func groupStatuses(pendingTotal: Int? = nil) -> [GroupStatus] {
         let settings = groupSettings()
         var running: [String: Int] = [:]
         try? FileSystem.forEachName(in: folder(.processing)) { text in
@@ -198,9 +221,27 @@ extension Spool {
                 running[record.group, default: 0] += 1
             }
         }
-        return Set(settings.keys).union(running.keys).sorted().map { name in
+        var usesGroups = running.keys.contains { $0 != JobRecord.defaultGroup }
+        if !usesGroups {
+            try? FileSystem.forEachName(in: groupsFolder) { text in
+                let name = text.hasSuffix(".json") ? String(text.dropLast(5)) : text
+                if name != JobRecord.defaultGroup { usesGroups = true }
+            }
+        }
+        var pending: [String: Int] = [:]
+        if usesGroups {
+            try? FileSystem.forEachName(in: folder(.pending)) { text in
+                // A drop not adopted yet counts in the group it names; a bad file in none.
+                let record = FileName(parsing: text, in: .pending).flatMap { try? readJob($0) } ?? droppedRecord(text)
+                if let record { pending[record.group, default: 0] += 1 }
+            }
+        } else {
+            let total = pendingTotal ?? (try? FileSystem.countNames(in: folder(.pending))) ?? 0
+            if total > 0 { pending[JobRecord.defaultGroup] = total }
+        }
+        return Set(settings.keys).union(running.keys).union(pending.keys).sorted().map { name in
             GroupStatus(name: name, limit: settings[name]?.limit, isPaused: settings[name]?.isPaused ?? false,
-                        running: running[name] ?? 0)
+                        running: running[name] ?? 0, pending: pending[name] ?? 0)
         }
     }
 }

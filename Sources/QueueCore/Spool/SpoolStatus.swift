@@ -1,6 +1,7 @@
 // SpoolStatus: the numbers `status` and the dashboard show, computed from folder listings,
-// the worker records and the metrics file, never by reading pending job files (the groups'
-// running counts read the claims in processing/: one a worker).
+// the worker records and the metrics file. The groups' running counts read the claims in
+// processing/ (one a worker); their pending counts read each pending file once, and only on a
+// spool that uses groups other than `default` (see `groupStatuses`).
 
 import QueueSystem
 
@@ -15,7 +16,7 @@ public struct SpoolStatus: Sendable {
     public var metrics = Metrics()
     public var quarantined = 0
     public var isPaused = false
-    /// Groups with settings or running jobs, with their limits and running counts.
+    /// Groups with settings or running or pending jobs, with their limits and counts.
     public var groups: [GroupStatus] = []
     public var takenAt = Timestamp.now()
     /// What the workers keep of completed/ and dead/ (`keep_completed`, `keep_dead`).
@@ -93,7 +94,7 @@ extension Spool {
         status.metrics = readMetrics()
         status.quarantined = quarantineCount()
         status.isPaused = isPaused
-        status.groups = groupStatuses()
+        status.groups = groupStatuses(pendingTotal: pendingCount)
         return status
     }
 

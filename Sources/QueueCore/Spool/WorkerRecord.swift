@@ -3,6 +3,7 @@
 // process dies: no PID-reuse confusion), and touches its mtime as the heartbeat other hosts read.
 
 import QueueSystem
+import Synchronization
 
 /// What a worker says about itself.
 public struct WorkerRecord: Sendable {
@@ -48,8 +49,29 @@ public struct WorkerRecord: Sendable {
 /// A live worker's hold on its record: the open, locked descriptor.
 public struct WorkerRegistration: Sendable {
     public let record: WorkerRecord
-    let descriptor: FileDescriptor
+    private let hold: Hold
     let path: String
+    var descriptor: FileDescriptor { hold.descriptor }
+
+    init(record: WorkerRecord, descriptor: FileDescriptor, path: String) {
+        self.record = record
+        hold = Hold(descriptor: descriptor)
+        self.path = path
+    }
+
+    /// The open, locked record, closed at most once: a republish that fails is retried with
+    /// the same registration, and a second close could hit a descriptor number reused since.
+    private final class Hold: Sendable {
+        let descriptor: FileDescriptor
+        private let isClosed = Atomic<Bool>(false)
+        init(descriptor: FileDescriptor) { self.descriptor = descriptor }
+        func close() {
+            if !isClosed.exchange(true, ordering: .relaxed) { descriptor.close() }
+        }
+    }
+
+    /// Drops the hold on a record another host removed (see `Spool.registerWorker(again:)`).
+    func release() { hold.close() }
 
     /// Heartbeat: sets the record's mtime to now. True when the record is still published under
     /// its name (another host's reaper removes the record of a worker whose lease expired).
@@ -69,7 +91,7 @@ public struct WorkerRegistration: Sendable {
     /// Removes the record and drops the lock (a clean exit).
     public func end() {
         try? FileSystem.unlink(path)
-        descriptor.close()
+        hold.close()
     }
 }
 
@@ -91,12 +113,15 @@ extension Spool {
             _ = try file.lockExclusive(wait: true)
             try file.writeAll(encodeJSON(record.json, pretty: true) + "\n", path: temporary)
             if config.isDurable { try file.sync(path: temporary) }
+            // The old record (removed by another host) is closed first: sshfs refuses, with
+            // ENOENT, a rename onto a name it still holds open, so the record was never published
+            // again and the worker stayed unable to claim.
+            old?.release()
             // A plain rename: the name is this process's own, and the file is open (its lock is
             // held): a no-replace fallback of link + unlink would leave the descriptor on an
             // unlinked name, which FUSE file systems (sshfs) hide, so heartbeats vanished.
             try FileSystem.rename(temporary, to: path)
             if config.isDurable { try FileSystem.syncDirectory(workers) }
-            old?.descriptor.close()
             return WorkerRegistration(record: record, descriptor: file, path: path)
         } catch {
             try? FileSystem.unlink(temporary)

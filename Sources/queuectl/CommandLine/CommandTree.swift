@@ -366,7 +366,7 @@ private let groupCommand = CommandSpec(
             examples: ["queuectl group set deploy --limit 1", "queuectl enqueue --group deploy --command ./deploy.sh"],
             action: .withSpool(GroupCommand.set)),
         CommandSpec(
-            name: "list", abstract: "List the groups with settings or running jobs, with their limits.",
+            name: "list", abstract: "List the groups with settings or with jobs pending or running, with their limits and counts.",
             options: [jsonFlag("Print a JSON array.")], action: .readingSpool(GroupCommand.list)),
         CommandSpec(
             name: "rm", abstract: "Remove a group's settings; its jobs then run without a limit.",

@@ -52,7 +52,7 @@ enum GroupCommand {
             return .success
         }
         if groups.isEmpty {
-            Console.out("No groups set and none running. Set one with 'queuectl group set NAME --limit N'.")
+            Console.out("No groups set and no jobs queued or running. Set one with 'queuectl group set NAME --limit N'.")
             return .success
         }
         Console.out(table(groups).rendered())
@@ -60,9 +60,9 @@ enum GroupCommand {
     }
 
     static func table(_ groups: [GroupStatus]) -> Table {
-        var table = Table("GROUP", "RUNNING", "LIMIT", "STATE")
+        var table = Table("GROUP", "RUNNING", "LIMIT", "PENDING", "STATE")
         for group in groups {
-            table.add(group.name, String(group.running), group.limit.map(String.init) ?? "-",
+            table.add(group.name, String(group.running), group.limit.map(String.init) ?? "-", String(group.pending),
                       group.isPaused ? Style.yellow.apply("paused") : "active")
         }
         return table

@@ -39,10 +39,10 @@ enum WatchCommand {
         lines.append("")
         lines.append(JobState.allCases.map { Style.of($0).apply("\($0.rawValue) \(status.counts[$0] ?? 0)") }.joined(separator: "   ")
                      + (status.quarantined > 0 ? Style.red.apply("   quarantined \(status.quarantined)") : ""))
-        let groups = status.groups.filter { $0.name != "default" || $0.limit != nil || $0.isPaused }
-        if !groups.isEmpty {
-            lines.append("groups  " + groups.map { group in
-                "\(group.name) \(group.running)/\(group.limit.map(String.init) ?? "-")" + (group.isPaused ? Style.yellow.apply(" paused") : "")
+        // As in `status`: every group, once the queue uses one other than default, a limit or a pause.
+        if status.groups.contains(where: { $0.name != "default" || $0.limit != nil || $0.isPaused }) {
+            lines.append("groups  " + status.groups.map { group in
+                "\(group.name) \(group.running)/\(group.limit.map(String.init) ?? "-") running, \(group.pending) pending" + (group.isPaused ? Style.yellow.apply(" paused") : "")
             }.joined(separator: "   "))
         }
         lines.append("")

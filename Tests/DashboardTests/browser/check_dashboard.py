@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Drives headless Chromium (Debian's chromium + chromium-driver, Selenium from PyPI) against a
-# running `queuectl dashboard` and checks the rendered page: the counts, a hostile command shown as
+# running `queuectl dashboard` and checks the rendered page: the counts, the groups table, a hostile command shown as
 # literal text (no element created, no script run), and Retry on a dead job moving it to pending.
 # Prints one line per check; exits 0 when all passed, 1 at the first failure.
 
@@ -34,6 +34,7 @@ def main():
     parser.add_argument("--hostile-output", help="text the hostile job printed, to find in its output view")
     parser.add_argument("--retry-id", required=True)
     parser.add_argument("--worker-job", help="the job a live worker is running")
+    parser.add_argument("--groups", help="JSON array of the groups table's rows: [group, running, limit, pending, state]")
     parser.add_argument("--screenshot", required=True)
     parser.add_argument("--chromium", required=True)
     parser.add_argument("--chromedriver", required=True)
@@ -104,6 +105,17 @@ def run_checks(driver, args, counts):
         check(True, "a live worker is listed with its job and heartbeat: " + text_of(driver, row).replace("\n", " "))
         check(driver.find_elements(By.CSS_SELECTOR, '#table-processing tr[data-id="%s"]' % args.worker_job),
               "the processing table lists " + args.worker_job)
+
+    if args.groups:
+        rows = json.loads(args.groups)
+        for row in rows:
+            selector = '#table-groups tr[data-group="%s"] td' % row[0]
+            wait_for(driver, "the groups table shows " + " ".join(row),
+                     lambda d: [cell.text for cell in d.find_elements(By.CSS_SELECTOR, selector)] == row)
+            check(True, "the groups table shows " + " | ".join(row))
+        check(driver.find_element(By.ID, "sec-groups").is_displayed(), "the groups panel is shown")
+        check(len(driver.find_elements(By.CSS_SELECTOR, "#table-groups tbody tr")) == len(rows), "one row a group")
+        check("paused" in (text_of(driver, "#note-groups") or ""), "the groups note counts the paused group: " + text_of(driver, "#note-groups"))
 
     hostile_cell = '#table-dead tr[data-id="%s"] td.cmd' % args.hostile_id
     wait_for(driver, "the hostile job is in the dead table", lambda d: d.find_elements(By.CSS_SELECTOR, hostile_cell))

@@ -1,5 +1,5 @@
 // `status --watch` under a pseudo-terminal (a private tmux server): the full-screen view shows the
-// counts and running jobs, `q` or Ctrl-C leaves with exit 0 and the terminal restored.
+// counts, the groups and running jobs, `q` or Ctrl-C leaves with exit 0 and the terminal restored.
 
 import Foundation
 import QueueCore
@@ -64,9 +64,13 @@ extension Control {
             defer { spool.cleanup() }
             #expect(try await spool.q("pause").status == 0)
             #expect(try await spool.q("enqueue", "--command", "true", "--id", "held").status == 0)
+            #expect(try await spool.q("group", "set", "deploy", "--limit", "1").status == 0)
+            #expect(try await spool.q("enqueue", "--group", "deploy", "--command", "true", "--id", "d1").status == 0)
             let tmux = try await Control.Tmux.start(spool, script: script(spool, "status --watch --interval 0.3"), width: 100, height: 30)
-            let screen = try await tmux.waitForScreen(containing: "pending 1")
+            let screen = try await tmux.waitForScreen(containing: "pending 2")
             #expect(screen.contains("PAUSED"), "the view says the queue is paused: \(screen)")
+            #expect(screen.contains("groups  default 0/- running, 1 pending   deploy 0/1 running, 1 pending"),
+                    "each group with running/limit and its pending jobs: \(screen)")
             try await tmux.send("C-c")
             try await tmux.waitForScreen(containing: "EXITED:0")
             #expect(try await tmux.display("#{alternate_on}") == "0")

@@ -2,6 +2,8 @@
 // --mount-proc` and different host names (root only; a loud skip otherwise). Across hosts
 // flock proves nothing, so a claim is judged by its worker's lease (the heartbeat, every
 // lease_sec / 3). A live lease is never stolen; a dead host's job is recovered after it expires.
+// On two sshfs mounts of one folder (NetworkFileSystemTests.swift sets them up), a group's limit
+// of 1 holds across both hosts while another group keeps flowing.
 
 import Foundation
 import QueueCore
@@ -63,6 +65,91 @@ extension Faults {
             try await Task.sleep(for: .seconds(2.5))
             let later = try await spool.q("reap")
             #expect(!FileManager.default.fileExists(atPath: claim), "after the lease, the claim must be reaped: \(later)")
+        }
+
+        /// Two hosts on two sshfs mounts, two workers each: a group limited to 1 never has two jobs
+        /// running at once (from the start and end times the jobs record, on the one clock both
+        /// emulated hosts share), while the jobs of an unlimited group queued behind it flow on the
+        /// other workers. The slots are symlinks created on the server, so the exclusive create
+        /// holds across mounts whatever each client caches.
+        ///
+        /// With sshfs's default caches (names and attributes for up to 20 s, as NFS clients cache),
+        /// the host that did not release a slot keeps seeing it taken for that long, so the limited
+        /// group's jobs tend to stay on one host: the limit holds, the contention across hosts is
+        /// slight. With the client caches off, every look reaches the server and both hosts take
+        /// the group's slot in turn: there the test also requires that both ran its jobs.
+        @Test(.enabled("needs root, FUSE, sshd and sshfs (see the SKIPPED line)") { Capability.sshfs.check("network file system (sshfs)") },
+              arguments: [false, true])
+        func aGroupLimitOfOneHoldsAcrossTwoHostsWhileOtherGroupsFlow(clientCachesOff: Bool) async throws {
+            let spool = try TestSpool()
+            let uncached = "dir_cache=no,entry_timeout=0,attr_timeout=0,negative_timeout=0"
+            guard let net = try await NetworkFileSystem.mounts(spool, options: clientCachesOff ? uncached : nil) else { return }
+            defer { net.tearDown() }
+            let (m1, m2) = (net.mounts[0] + "/spool", net.mounts[1] + "/spool")
+            let truth = net.export + "/spool"
+            #expect(try await spool.run(["--spool", m1, "config", "set", "poll-interval", "0.2"]).status == 0)
+            #expect(try await spool.run(["--spool", m1, "group", "set", "solo", "--limit", "1"]).status == 0)
+            /// "ID START END HOST" (ns since the epoch) in the group's ledger, after `seconds` of work.
+            func timed(_ ledger: String, _ seconds: Double) -> String {
+                #"s=$(date +%s%N); sleep \#(seconds); e=$(date +%s%N); echo "$QUEUECTL_JOB_ID $s $e $(hostname)" >> "#
+                    + shellQuoted(spool.scratchPath(ledger))
+            }
+            // In run order each solo job comes before three of the other group: a worker that ends
+            // a solo job goes on to other jobs, so the next solo job is open to every worker of
+            // both hosts (queued back to back, the worker that released the slot would take the
+            // next one at once, before a worker of the other host looks again). A full group must
+            // not hold up the jobs behind it.
+            let soloIDs = (1...12).map { String(format: "solo-%02d", $0) }
+            let otherIDs = (1...40).map { String(format: "other-%02d", $0) }
+            var jobs: [[String: Any]] = []
+            for (index, id) in soloIDs.enumerated() {
+                jobs.append(["id": id, "group": "solo", "command": timed("solo", 0.4)])
+                for other in otherIDs[(index * 3)..<(index * 3 + 3)] { jobs.append(["id": other, "group": "other", "command": timed("other", 0.2)]) }
+            }
+            for other in otherIDs[36...] { jobs.append(["id": other, "group": "other", "command": timed("other", 0.2)]) }
+            let enqueued = try await spool.run(["--spool", m1, "enqueue", "--file", "-"], stdin: try jsonLines(jobs))
+            try #require(enqueued.status == 0, "\(enqueued)")
+
+            let hostB = try EmulatedHost.start(spool, name: "hostB", spoolPath: m2, count: 2)
+            try await waitUntil("both workers of host B started") { hostB.unshare.output.components(separatedBy: "started (pid").count == 3 }
+            let hostA = try EmulatedHost.start(spool, name: "hostA", spoolPath: m1, count: 2)
+            try await waitUntil(timeout: 180, "every job is finished (\(takeCensus(truth)))") { finishedCount(truth) == jobs.count }
+            try await hostA.powerOff()
+            try await hostB.powerOff()
+
+            struct Run { let id: String; let start: Double; let end: Double; let host: String }
+            func runs(_ ledger: String) -> [Run] {
+                spool.scratchLines(ledger).compactMap { line in
+                    let parts = line.split(separator: " ").map(String.init)
+                    guard parts.count == 4, let start = Double(parts[1]), let end = Double(parts[2]) else { return nil }
+                    return Run(id: parts[0], start: start / 1e9, end: end / 1e9, host: parts[3])
+                }
+            }
+            let solo = runs("solo"), other = runs("other")
+            #expect(solo.map(\.id).sorted() == soloIDs, "each job of the limited group ran once: \(solo.map(\.id))")
+            #expect(other.map(\.id).sorted() == otherIDs, "each job of the other group ran once: \(other.map(\.id))")
+            let soloOverlap = GroupTests.maxOverlap(solo.map { ($0.start, $0.end) })
+            let otherOverlap = GroupTests.maxOverlap(other.map { ($0.start, $0.end) })
+            let soloStart = solo.map(\.start).min() ?? 0, soloEnd = solo.map(\.end).max() ?? 0
+            let otherStart = other.map(\.start).min() ?? 0, otherEnd = other.map(\.end).max() ?? 0
+            let otherBeside = other.filter { $0.start < soloEnd }.count
+            let soloHosts = Dictionary(grouping: solo, by: \.host).mapValues(\.count)
+            let otherHosts = Dictionary(grouping: other, by: \.host).mapValues(\.count)
+            print("""
+                figure: sshfs (\(clientCachesOff ? "client caches off" : "default caches")), 2 hosts x 2 workers, group solo limit 1: \(solo.count) solo jobs \(soloHosts.sorted { $0.key < $1.key }), \
+                at most \(soloOverlap) at once over \(String(format: "%.2f", soloEnd - soloStart)) s; \
+                group other: \(other.count) jobs \(otherHosts.sorted { $0.key < $1.key }), up to \(otherOverlap) at once, \
+                \(String(format: "%.1f", Double(other.count) / max(0.001, otherEnd - otherStart))) jobs/s, \
+                \(otherBeside) started before the last solo job ended
+                """)
+            if clientCachesOff {
+                #expect(soloHosts.count == 2, "both hosts ran jobs of the limited group (else the limit was never contended across hosts)")
+            }
+            #expect(soloOverlap == 1, "two jobs of the group limited to 1 ran at the same time: \(solo.map { ($0.id, $0.start, $0.end, $0.host) })")
+            #expect(otherOverlap >= 2, "the other group ran in parallel beside the limited one")
+            #expect(otherBeside >= other.count / 2, "the other group kept flowing while the limited one worked through its queue")
+            #expect(((try? FileSystem.names(in: truth + "/groups/solo")) ?? ["?"]).isEmpty, "every slot was released")
+            try await expectConverged(spool, root: truth, expected: Dictionary(uniqueKeysWithValues: (soloIDs + otherIDs).map { ($0, .completed) }))
         }
 
         @Test(.enabled("needs root and unshare (see the SKIPPED line)") { Capability.namespaces.check("two hosts (unshare)") })

@@ -1,6 +1,7 @@
 // Groups with the real binary: a limit of 1 holds across 4 workers (from the times the jobs
 // themselves record) while another group keeps flowing; a worker killed with -9 while holding a
-// slot has it released by the reaper; pause, --group workers and status show the groups.
+// slot has it released by the reaper; pause, --group workers and status show the groups, with
+// each group's limit, pause, running and pending jobs.
 
 import Foundation
 import QueueCore
@@ -96,6 +97,63 @@ import Testing
         print("figure: slot of a SIGKILLed worker released and the group's next job completed \(String(format: "%.2f", released)) s after the kill")
         #expect(released < 10, "released within the reap time (every 2 s, by process liveness on this host)")
         #expect(spool.state(of: "long") == "dead", "the lost run counted (max_retries 0)")
+    }
+
+    /// `status --json`'s groups by name: [name: (limit, paused, running, pending)].
+    static func groups(_ spool: TestSpool) async throws -> [String: String] {
+        let status = try jsonObject(try await spool.q("status", "--json").stdout)
+        var found: [String: String] = [:]
+        for group in status["groups"] as? [[String: Any]] ?? [] {
+            let limit = group["limit"].flatMap { $0 as? Int }.map(String.init) ?? "-"
+            found[group["name"] as? String ?? "?"] = "limit \(limit), paused \(group["paused"] as? Bool ?? false), running \(int(group, "running") ?? -1), pending \(int(group, "pending") ?? -1)"
+        }
+        return found
+    }
+
+    @Test func statusShowsEachGroupsLimitPauseRunningAndPendingJobs() async throws {
+        let spool = try TestSpool()
+        defer { spool.cleanup() }
+        for index in 0..<2 { #expect(try await spool.q("enqueue", "--id", "d\(index)", "--command", "true").status == 0) }
+        // Without groups, the pending count comes from the folder listing alone.
+        #expect(try await Self.groups(spool) == ["default": "limit -, paused false, running 0, pending 2"])
+        #expect(!FileManager.default.fileExists(atPath: spool.path + "/groups"), "jobs of default mark no group")
+        // A group without settings is counted too: enqueue marks it (SPOOL/groups/misc/).
+        for index in 0..<3 { #expect(try await spool.q("enqueue", "--group", "misc", "--id", "m\(index)", "--command", "true").status == 0) }
+        #expect(FileManager.default.fileExists(atPath: spool.path + "/groups/misc"))
+        #expect(try await Self.groups(spool) == ["default": "limit -, paused false, running 0, pending 2",
+                                                 "misc": "limit -, paused false, running 0, pending 3"])
+        #expect(try await spool.q("group", "set", "deploy", "--limit", "1").status == 0)
+        #expect(try await spool.q("group", "pause", "build").status == 0)
+        #expect(try await spool.q("enqueue", "--group", "deploy", "--id", "long", "--command", "exec sleep 60").status == 0)
+        #expect(try await spool.q("enqueue", "--group", "deploy", "--id", "next", "--command", "true").status == 0)
+        #expect(try await spool.q("enqueue", "--group", "build", "--id", "b0", "--command", "true").status == 0)
+        // A file dropped by another program counts in the group it names before it is adopted.
+        try dropJob(spool, name: "from-elsewhere.json", contents: #"{"command": "true", "group": "dropped"}"#)
+        let worker = try spool.start(Binary.path, ["--spool", spool.path, "worker", "start", "--group", "deploy"])
+        defer { worker.signal(.terminate) }
+        try await waitUntil(timeout: 20, "the long deploy job runs") { spool.state(of: "long") == "processing" }
+        let expected = [
+            "build": "limit -, paused true, running 0, pending 1",
+            "default": "limit -, paused false, running 0, pending 2",
+            "deploy": "limit 1, paused false, running 1, pending 1",
+            "dropped": "limit -, paused false, running 0, pending 1",
+            "misc": "limit -, paused false, running 0, pending 3",
+        ]
+        #expect(try await Self.groups(spool) == expected)
+
+        // The text of status and group list: one row a group.
+        let rows = ["GROUP RUNNING LIMIT PENDING STATE", "build 0 - 1 paused", "default 0 - 2 active",
+                    "deploy 1 1 1 active", "dropped 0 - 1 active", "misc 0 - 3 active"]
+        let status = try await spool.q("status")
+        let list = try await spool.q("group", "list")
+        for output in [status.stdout, list.stdout] {
+            let lines = output.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+            let table = lines.drop { !$0.hasPrefix("GROUP ") }.prefix(rows.count)
+            #expect(Array(table) == rows, "\(output)")
+        }
+        let listed = try jsonArray(try await spool.q("group", "list", "--json").stdout)
+        #expect(listed.map { $0["name"] as? String } == ["build", "default", "deploy", "dropped", "misc"])
+        #expect(listed.map { int($0, "pending") } == [1, 2, 1, 1, 3], "\(listed)")
     }
 
     @Test func pausedGroupsAndGroupWorkersHoldOnlyTheirJobs() async throws {

@@ -20,8 +20,8 @@ import Testing
         return times.sorted()
     }
 
-    /// Seconds of the run; shortened from the 60 s because the machine is shared.
-    static let everySecondRun = 20.0
+    /// Seconds of the run: the 60 s (the test takes that long by design).
+    static let everySecondRun = 60.0
 
     @Test func everySecondWithThreeWorkersYieldsOneOccurrencePerSecondNoneTwice() async throws {
         let spool = try TestSpool()
