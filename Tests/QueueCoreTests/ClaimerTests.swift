@@ -88,4 +88,52 @@ import Testing
         #expect(aside.contains { $0.hasSuffix("broken@w1.json") }, "\(aside)")
         #expect(aside.contains { $0.hasSuffix(".reason") })
     }
+
+    /// A job whose first run failed, claimed from failed/ for its second by a worker that then
+    /// died: its claim holds the record as claimed, which already says "failed". The attempt in
+    /// the claim's name (2, the record's attempts 1) tells the reaper it is a lost run, not a
+    /// result to move: charged, back to failed/ with attempts 2. And the same claim holding the
+    /// second run's result (attempts 2) is moved as it is.
+    @Test(arguments: [false, true])
+    func aClaimTakenFromFailedIsJudgedByItsAttemptsNotItsState(resultPlaced: Bool) throws {
+        try enqueue(#"{"id": "flaky", "command": "exit 1"}"#)
+        let pending = try #require(try FileSystem.names(in: spool.folder(.pending)).first.flatMap { FileName(parsing: $0, in: .pending) })
+        var record = try spool.readJob(pending)
+        let now = Timestamp.now()
+        record.beginAttempt(worker: "w0", now: now)
+        record.fail("exit status 1", exitCode: 1, policy: spool.failurePolicy, now: now)
+        let first = FileName.processing(id: record.id, worker: "w0", attempt: 1)
+        try spool.take(pending, as: first)
+        try spool.rewrite(record, at: first)
+        let failed = try spool.transfer(record, from: first)
+        #expect(failed.state == .failed)
+
+        // A worker of this host whose process is gone (no worker record) claims it for run 2.
+        let dead = WorkerRecord.makeID(host: CurrentProcess.hostName, pid: Int32.max)
+        let claim = FileName.processing(id: record.id, worker: dead, attempt: 2)
+        try spool.take(failed, as: claim)
+        #expect(try spool.readStoredJob(claim).state == .failed, "the claimed record says failed")
+        let shown = try spool.readJob(claim)
+        #expect(shown.state == .processing && shown.attempts == 2 && shown.worker == dead && shown.finishedAt == nil, "\(shown)")
+        if resultPlaced {
+            var result = record
+            result.beginAttempt(worker: dead, now: now)
+            result.complete(now: now)
+            try spool.placeResult(try spool.stageResult(result, for: claim), in: claim)
+        }
+
+        let report = spool.reap(as: "reaper-test")
+        let location = try #require(spool.locate(record.id))
+        let final = try spool.readJob(location.name)
+        #expect(try FileSystem.names(in: spool.folder(.processing)).isEmpty)
+        #expect(try FileSystem.names(in: spool.tmp).isEmpty, "nothing left in tmp/")
+        if resultPlaced {
+            #expect(report.finished == [record.id] && report.retried.isEmpty, "\(report)")
+            #expect(location.state == .completed && final.attempts == 2, "\(final)")
+        } else {
+            #expect(report.retried == [record.id] && report.finished.isEmpty, "\(report)")
+            #expect(location.state == .failed && final.attempts == 2 && final.worker == "reaper-test", "\(final)")
+            #expect(final.lastError?.hasPrefix("lost") == true, "\(final)")
+        }
+    }
 }
