@@ -17,7 +17,10 @@ extension Spool {
     public var cancelRequests: String { root + "/cancel" }
 
     public func cancel(_ idText: String, now: Timestamp = .now()) throws(QueueError) -> CancelOutcome {
-        for _ in 0..<5 {  // the job may move while we act; look again
+        var adoptionWaits = 0
+        var looks = 0
+        while looks < 5 {  // the job may move while we act; look again
+            looks += 1
             let (location, record) = try job(idText)
             switch location.state {
             case .completed, .dead:
@@ -40,7 +43,14 @@ extension Spool {
                 if location.name.isDrop {
                     // Not adopted yet: adopt it first (a worker may be doing so this very moment,
                     // and claiming the drop itself would leave its copy running), then look again.
-                    _ = adoptDroppedFile(location.name.text, now: now)
+                    if case .notReady = adoptDroppedFile(location.name.text, now: .now()),
+                       adoptionWaits < Int(Spool.adoptionGraceSeconds * 1000 / 20) + 50 {
+                        // Another adopter is publishing it (or the file is still being written):
+                        // wait for that, for a little longer than the adoption grace.
+                        adoptionWaits += 1
+                        looks -= 1
+                        SystemClock.sleep(milliseconds: 20)
+                    }
                     continue
                 }
                 let claim = FileName.processing(id: record.id, worker: "cancel-" + WorkerRecord.makeID(host: CurrentProcess.hostName, pid: CurrentProcess.pid))

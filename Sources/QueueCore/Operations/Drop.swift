@@ -17,6 +17,8 @@ public enum DropOutcome: Sendable {
 extension Spool {
     /// Seconds a bad file may stay in pending/ after its last change before it is put aside.
     public static let dropGraceSeconds = 5.0
+    /// Seconds another adopter's reservation of a drop's id is left to it (see `adoptDroppedFile`).
+    static let adoptionGraceSeconds = 5.0
 
     public func adoptDroppedFile(_ text: String, now: Timestamp = .now()) -> DropOutcome {
         let path = folder(.pending) + "/" + text
@@ -78,6 +80,15 @@ extension Spool {
                 if self.path(name) != path, FileSystem.exists(self.path(name)) || elsewhere {
                     try? FileSystem.unlink(path)
                     return .adopted(name)
+                }
+                // Nothing under the name yet: another adopter (a worker and `cancel` adopt the
+                // same drop) may be between its reservation and its publish. Publishing too could
+                // bring the job back after that one had it cancelled (seen in the power-cut
+                // campaign: one job in completed/ and dead/). Only a reservation older than the
+                // grace is an adoption cut short by a crash, to be completed here.
+                if let reserved = try? FileSystem.linkStatus(ids + "/" + id.rawValue),
+                   now.secondsSince(reserved.modified) < Spool.adoptionGraceSeconds {
+                    return .notReady
                 }
             } catch {
                 return .notReady

@@ -43,6 +43,43 @@ extension Control {
             #expect(try await worker.waitForExit() == 0, "\(worker.output)")
         }
 
+        /// `cancel` of a dropped file while two workers adopt it: `cancel` adopts it first (so no
+        /// copy of it runs) and a worker adopting the same drop must not publish it again after
+        /// `cancel` moved it to dead/. Before the fix, 1 to 4 of 200–300 such races left the job in
+        /// two folders (found by the power-cut campaign, then reproduced without any cut).
+        @Test func cancelRacingTheAdoptionOfDropsLeavesEachJobInOnePlace() async throws {
+            let spool = try TestSpool()
+            defer { spool.cleanup() }
+            #expect(try await spool.q("config", "set", "poll-interval", "0.05").status == 0)
+            let worker = try spool.startWorker(count: 2)
+            try await waitUntil("the workers are registered") { spool.names("workers").count == 2 }
+            let total = 150
+            var cancels: [BackgroundProcess] = []
+            for index in 1...total {
+                let temporary = spool.path + "/tmp/r\(index)"
+                try Data(#"{"id":"r\#(index)","command":"sleep 0.02"}"#.utf8).write(to: URL(fileURLWithPath: temporary))
+                #expect(rename(temporary, spool.path + "/pending/r\(index).json") == 0)
+                cancels.append(try Control.startQueuectl(spool, ["cancel", "r\(index)"]))
+            }
+            for cancel in cancels { _ = try await cancel.waitForExit(timeout: 30) }
+            try await waitUntil(timeout: 30, "every job is finished (\(Control.jobFiles(spool).count) files)") {
+                spool.names("pending").isEmpty && spool.names("processing").filter { !$0.hasPrefix(".") }.isEmpty
+            }
+            worker.signal(SIGTERM)
+            #expect(try await worker.waitForExit() == 0, "\(worker.output)")
+            var places: [String: [String]] = [:]
+            for file in Control.jobFiles(spool) {
+                let name = String(file.split(separator: "/").last!)
+                let id = name.hasSuffix(".json") ? String(name.dropLast(5).split(separator: "-").last!) : name
+                places[id, default: []].append(file)
+            }
+            let twice = places.filter { $0.value.count > 1 }
+            #expect(twice.isEmpty, "in two folders: \(twice.sorted { $0.key < $1.key }.prefix(5))")
+            #expect(Set(places.keys) == Set((1...total).map { "r\($0)" }), "missing: \(Set((1...total).map { "r\($0)" }).subtracting(places.keys).sorted().prefix(5))")
+            let cancelled = places.values.filter { $0.first?.hasPrefix("dead/") == true }.count
+            print("figure: \(total) drops cancelled while 2 workers adopted them: \(cancelled) cancelled, \(total - cancelled) ran first, \(twice.count) in two folders")
+        }
+
         @Test func failedJobWaitingForItsRetryGoesToTheDLQAndIsNotRetried() async throws {
             let spool = try TestSpool()
             defer { spool.cleanup() }
