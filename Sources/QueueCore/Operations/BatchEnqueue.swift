@@ -386,7 +386,7 @@ extension Spool {
                     if let failure { throw failure }
                 }
             }
-            if config.isDurable { try pending.sync(path: folder(.pending)) }
+            if config.isDurable { try FileSystem.syncDirectory(folder(.pending)) }
         } catch {
             throw .system(error)
         }
