@@ -1,7 +1,8 @@
 // CrashPoint: test-only fault injection. When QUEUECTL_CRASH_AT names a point, the process
 // aborts there, so tests can prove that a restart or `doctor --fix` converges.
 // The points (Tests/queuectlTests/Faults/ uses each of them):
-//   enqueue-after-reserve     Enqueue: ids reserved, no job file written yet
+//   enqueue-after-reserve     BatchEnqueue: every id reserved and file staged in tmp/.batch-*, not yet synced
+//   enqueue-after-first-rename BatchEnqueue: marked ready, the first staged file renamed into pending/
 //   after-claim               Worker.claimNext: right after the claim rename into processing/
 //   before-result             Worker.finishMove: the run ended, its result not yet written
 //   after-result              Worker.finishMove: the result rewritten in processing/, not yet moved

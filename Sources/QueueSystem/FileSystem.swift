@@ -88,6 +88,26 @@ public enum FileSystem {
         }
     }
 
+    /// renameat2(RENAME_NOREPLACE) between two open folders (a batch's many files): EEXIST
+    /// rather than replace; where the flag is missing, the same check-then-rename fallback as
+    /// `renameNoReplace(_:to:)`.
+    public static func renameNoReplace(_ source: String, in sourceDirectory: FileDescriptor,
+                                       to target: String, in targetDirectory: FileDescriptor) throws(SystemError) {
+        do {
+            _ = try valueOrErrno("rename", [source, target]) {
+                system_renameat2(sourceDirectory.rawValue, source, targetDirectory.rawValue, target, 1 /* RENAME_NOREPLACE */)
+            }
+        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
+            || error.errno == .notSupported
+        {
+            var info = stat()
+            if fstatat(targetDirectory.rawValue, target, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+                throw SystemError("rename", [source, target], .fileExists)
+            }
+            try rename(source, in: sourceDirectory, to: target, in: targetDirectory)
+        }
+    }
+
     public static func unlink(_ path: String) throws(SystemError) {
         _ = try valueOrErrno("unlink", [path]) { Glibc.unlink(path) }
     }

@@ -1,5 +1,6 @@
 // Doctor: checks a spool the way Postfix's `postsuper -s` does, and with `fix` repairs what is
-// safe to repair: stale tmp/ files and orphaned job files go to quarantine (never deleted),
+// safe to repair: stale tmp/ files and orphaned job files go to quarantine (never deleted), the
+// staging folders of dead batch enqueues are undone (or finished, once marked ready),
 // dead workers' claims are reaped, interrupted moves are finished, reservations of jobs that
 // were never published are released, loose permissions are tightened, and the ids and logs an
 // interrupted purge left behind are removed.
@@ -31,6 +32,24 @@ extension Spool {
             } else if info.permissions & 0o077 != 0 {
                 found("mode \(String(info.permissions, radix: 8)): other users can read or write it", folder) {
                     (try? FileSystem.setPermissions(folder, 0o700)) != nil ? "set mode 700" : nil
+                }
+            }
+        }
+
+        // Batches whose enqueue died (see BatchEnqueue): before the `.ready` mark none of the
+        // jobs is visible and the batch is undone; after it every file is durable and the
+        // renames are finished.
+        for (staging, isReady) in abandonedBatches() {
+            if isReady {
+                found("a batch enqueue killed while publishing its jobs (their files are durable)", staging.path) {
+                    guard (try? publishStaged(staging)) != nil else { return nil }
+                    removeStaging(staging)
+                    return "published the rest of the batch"
+                }
+            } else {
+                found("a batch enqueue killed before it was complete (none of its jobs is visible)", staging.path) {
+                    discardStaged(staging)
+                    return "removed, and its ids released"
                 }
             }
         }
@@ -115,8 +134,11 @@ extension Spool {
         }
 
         // ids/ entries whose job was never published (an enqueue that crashed).
+        // A batch still being staged holds reservations whose jobs are not published yet.
+        let liveBatches = liveBatchNonces()
         for text in (try? FileSystem.names(in: ids)) ?? [] {
             guard let id = JobID(rawValue: text), seen[id] == nil, locate(id) == nil else { continue }
+            if !liveBatches.isEmpty, let nonce = reservationNonce(id), liveBatches.contains(nonce) { continue }
             let cause = purgedState(of: id) != nil ? "an interrupted purge" : "an interrupted enqueue"
             found("id reserved but no job has it (\(cause))", ids + "/" + text) {
                 release(id)

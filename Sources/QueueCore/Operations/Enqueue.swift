@@ -1,6 +1,6 @@
 // Enqueue: validates jobs completely before anything is written, reserves their ids, then publishes.
-// A batch is all-or-nothing on validation and on id conflicts; its fsyncs are grouped
-// (one syncfs for the files, one fsync per folder), so durability costs little per job.
+// All-or-nothing on validation and on id conflicts; the fsyncs of several jobs are grouped (one
+// syncfs for the files, one fsync per folder). A batch from a file streams: see BatchEnqueue.
 
 import QueueSystem
 
@@ -53,8 +53,9 @@ extension Spool {
         return NewJob(record: record, isUnique: unique)
     }
 
-    /// Reads a JSON Lines batch: one job per non-blank line. Every line is checked, and all
-    /// problems are reported with their line numbers before anything is written.
+    /// Reads a JSON Lines batch held in memory: one job per non-blank line. Every line is checked,
+    /// and all problems are reported with their line numbers. (`enqueue --file` streams instead:
+    /// see BatchEnqueue; this form serves the library's callers and the fuzz target.)
     public func decodeBatch(_ bytes: [UInt8], defaults: JobRecord.Defaults) throws(QueueError) -> [NewJob] {
         var jobs: [NewJob] = []
         var problems: [(line: Int, problem: String)] = []
@@ -68,30 +69,19 @@ extension Spool {
             let line = bytes[start..<end]
             start = end + 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            do {
-                let value: JSONValue
-                do { value = try parseJSON(Array(line)) } catch { throw QueueError.malformedJSON(error.description) }
-                // Each line a microsecond younger than the last: the batch keeps its order.
-                var lineDefaults = defaults
-                lineDefaults.now = defaults.now.adding(seconds: Double(jobs.count) / 1_000_000)
-                let job = try decodeNewJob(value, defaults: lineDefaults)
+            // Each line a microsecond younger than the last: the batch keeps its order.
+            var lineDefaults = defaults
+            lineDefaults.now = defaults.now.adding(seconds: Double(jobs.count) / 1_000_000)
+            switch decodeBatchLine(line, defaults: lineDefaults) {
+            case .failure(let messages):
+                problems += messages.map { (lineNumber, $0) }
+            case .success(let job):
                 if let first = seen[job.record.id] {
                     if !job.isUnique { problems.append((lineNumber, "duplicate id '\(job.record.id)' (first on line \(first))")) }
                     continue
                 }
                 seen[job.record.id] = lineNumber
                 jobs.append(job)
-            } catch let error as QueueError {
-                switch error {
-                case .invalidJob(let fieldProblems, _):
-                    problems += fieldProblems.map { (lineNumber, $0.description) }
-                case .malformedJSON(let reason, _):
-                    problems.append((lineNumber, "invalid JSON: \(reason)"))
-                default:
-                    problems.append((lineNumber, error.description))
-                }
-            } catch {
-                problems.append((lineNumber, "\(error)"))
             }
             if problems.count >= 100 { break }
         }
@@ -132,11 +122,11 @@ extension Spool {
     /// is made before its job is published, so a racer's job may take a moment to appear; one
     /// released meanwhile (its enqueue failed) is reserved again. "Already exists" is only said
     /// of a job that was found.
-    func reserveUnlessFound(_ id: JobID, for name: FileName) throws(QueueError) -> Bool {
+    func reserveUnlessFound(_ id: JobID, for name: FileName, nonce: String = Spool.nonce()) throws(QueueError) -> Bool {
         let deadline = SystemClock.monotonicMicroseconds + 5_000_000
         while true {
             do {
-                try reserve(id, for: name)
+                try reserve(id, for: name, nonce: nonce)
                 return true
             } catch .duplicateID {
                 if locate(id) != nil { return false }

@@ -19,10 +19,11 @@ extension Spool {
     /// Reserves `id` for a job to be published at `name`; throws `.duplicateID` only once a link
     /// with another caller's text has been seen. After the call (0 or EEXIST) the link is read
     /// back: our text means ours; no link means both racers were refused (or the name is not
-    /// visible yet), so the symlink is tried again, a few times over about 2.5 s.
-    public func reserve(_ id: JobID, for name: FileName) throws(QueueError) {
+    /// visible yet), so the symlink is tried again, a few times over about 2.5 s. A batch passes
+    /// one `nonce` for all its ids, so that its own links can be told from others' (see BatchEnqueue).
+    public func reserve(_ id: JobID, for name: FileName, nonce: String = Spool.nonce()) throws(QueueError) {
         let link = ids + "/" + id.rawValue
-        let text = Spool.hint(for: name) + "#" + Spool.nonce()
+        let text = Spool.hint(for: name) + "#" + nonce
         var pause = 5
         for _ in 0..<10 {
             do {
@@ -51,7 +52,7 @@ extension Spool {
     }
 
     /// Eight base-36 digits that tell this caller's reservation from a racer's.
-    static func nonce() -> String {
+    public static func nonce() -> String {
         let digits = String(UInt64.random(in: 0..<2_821_109_907_456), radix: 36)  // 36^8
         return String(repeating: "0", count: 8 - digits.utf8.count) + digits
     }

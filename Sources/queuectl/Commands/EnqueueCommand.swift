@@ -23,7 +23,7 @@ enum EnqueueCommand {
             for flag in ["command", "id", "run-at", "delay"] where command.value(flag) != nil {
                 throw command.usageError("'--\(flag)' cannot be used with '--file'; put the field in each line instead.")
             }
-            jobs = try spool.decodeBatch(try readInput(file), defaults: defaults)
+            return try enqueueBatch(file, spool: spool, defaults: defaults)
         } else {
             var object: JSONObject
             if let text = command.positionals.first {
@@ -125,16 +125,17 @@ enum EnqueueCommand {
         "if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "in", "function", "select", "time",
     ]
 
-    /// The bytes of a file, or of stdin for "-".
-    static func readInput(_ path: String) throws -> [UInt8] {
-        do {
-            if path == "-" { return try FileDescriptor.standardInput.readAll(limit: 1 << 30, path: "stdin") }
-            return try FileDescriptor.open(path, .readOnly).closeAfter { file throws(SystemError) in
-                try file.readAll(limit: 1 << 30, path: path)
-            }
-        } catch {
-            throw QueueError.system(error)
+    /// A batch from a file, or from stdin for "-", streamed (see Spool.enqueueBatch).
+    static func enqueueBatch(_ path: String, spool: Spool, defaults: JobRecord.Defaults) throws -> ExitCode {
+        if path == "-" {
+            try spool.enqueueBatch(from: .standardInput, defaults: defaults, idsTo: .standardOutput)
+            return .success
         }
+        let input: FileDescriptor
+        do { input = try FileDescriptor.open(path, .readOnly) } catch { throw QueueError.system(error) }
+        defer { input.close() }
+        try spool.enqueueBatch(from: input, defaults: defaults, idsTo: .standardOutput)
+        return .success
     }
 }
 

@@ -33,6 +33,7 @@ struct SyscallTrace: CustomStringConvertible {
 
     init(_ text: String) {
         var calls: [TracedCall] = []
+        var folders: [Int32: String] = [:]  // descriptors of folders opened, by the path opened
         let quoted = try! NSRegularExpression(pattern: #""((?:[^"\\]|\\.)*)""#)
         for raw in text.split(separator: "\n") {
             var line = String(raw)
@@ -46,14 +47,50 @@ struct SyscallTrace: CustomStringConvertible {
             guard let equals = line.range(of: #"\)\s+= "#, options: [.regularExpression, .backwards]) else { continue }
             let arguments = String(line[line.index(after: open)..<equals.lowerBound])
             let resultText = line[equals.upperBound...].prefix { $0 != " " }
-            let paths = quoted.matches(in: arguments, range: NSRange(arguments.startIndex..., in: arguments)).map {
+            var paths = quoted.matches(in: arguments, range: NSRange(arguments.startIndex..., in: arguments)).map {
                 String(arguments[Range($0.range(at: 1), in: arguments)!])
             }
+            // A name relative to an open folder (openat(4, "x"), renameat2(4, "x", 5, "x")) is
+            // given as its full path, so that checks read the same as for path calls.
+            if SyscallTrace.folderRelative.contains(name) {
+                let parts = SyscallTrace.topLevelArguments(arguments)
+                var quotedIndex = 0
+                for (position, part) in parts.enumerated() where part.hasPrefix("\"") {
+                    defer { quotedIndex += 1 }
+                    guard position > 0, quotedIndex < paths.count, !paths[quotedIndex].hasPrefix("/"),
+                          let fd = Int32(parts[position - 1]), let folder = folders[fd] else { continue }
+                    paths[quotedIndex] = folder + "/" + paths[quotedIndex]
+                }
+            }
             let first = arguments.prefix { $0 != "," && $0 != ")" }
+            if name == "openat", let fd = Int32(resultText), fd >= 0 {
+                folders[fd] = arguments.contains("O_DIRECTORY") ? paths.first : nil
+            }
             calls.append(TracedCall(index: calls.count, name: name, paths: paths, descriptor: Int32(first),
                                     flags: arguments, result: Int(resultText), line: line))
         }
         self.calls = calls
+    }
+
+    /// Calls whose quoted names may be relative to a folder descriptor given just before them.
+    static let folderRelative: Set<String> = ["openat", "renameat", "renameat2", "symlinkat"]
+
+    /// The arguments of a call split at the commas outside quotes, trimmed.
+    static func topLevelArguments(_ text: String) -> [String] {
+        var parts: [String] = [], current = "", inQuotes = false, escaped = false
+        for character in text {
+            if escaped { escaped = false; current.append(character); continue }
+            if character == "\\" && inQuotes { escaped = true; current.append(character); continue }
+            if character == "\"" { inQuotes.toggle() }
+            if character == "," && !inQuotes {
+                parts.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        parts.append(current.trimmingCharacters(in: .whitespaces))
+        return parts
     }
 
     /// The calls on the spool (not the loader's and runtime's), for failure messages.
