@@ -210,18 +210,24 @@ public enum FileSystem {
         }
     }
 
-    /// Makes the data of every file in `paths` durable: one fsync for one file; for several,
-    /// one syncfs(2) (a single journal commit) where the file system honours it, and an fsync
-    /// of each where it does not: the kernel does not pass syncfs on to FUSE or network file
-    /// systems (measured: it returns 0 and the file system is never asked).
-    /// Test-only: QUEUECTL_TEST_SYNCFS=1 makes `syncFiles` use syncfs on any file system, so the
+    /// Test-only: QUEUECTL_TEST_SYNCFS=1 makes queuectl use syncfs on any file system, so the
     /// power-cut file system (FUSE, where a preloaded shim passes syncfs on) sees the group
     /// commits that ext4 sees, failures included.
     private static let isSyncfsForced = CurrentProcess.environmentValue("QUEUECTL_TEST_SYNCFS") == "1"
 
+    /// Whether one syncfs makes the files written under `path` durable; where not, each file
+    /// must be fsync'ed: the kernel does not pass syncfs on to FUSE or network file systems
+    /// (measured: it returns 0 and the file system is never asked).
+    public static func honoursSyncfs(_ path: String) -> Bool {
+        isSyncfsForced || !isRemote(path)
+    }
+
+    /// Makes the data of every file in `paths` durable: one fsync for one file; for several,
+    /// one syncfs(2) (a single journal commit) where the file system honours it, and an fsync
+    /// of each where it does not.
     public static func syncFiles(_ paths: [String]) throws(SystemError) {
         guard let first = paths.first else { return }
-        if paths.count > 1 && (isSyncfsForced || !isRemote(first)) {
+        if paths.count > 1 && honoursSyncfs(first) {
             try syncFileSystem(containing: first)
         } else {
             for path in paths { try syncFile(path) }

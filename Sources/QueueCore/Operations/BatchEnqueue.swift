@@ -175,7 +175,7 @@ extension Spool {
         do throws(QueueError) {
             let count = try stageBatch(from: input, defaults: defaults, in: staging, folder: folder)
             CrashPoint.check("enqueue-after-reserve")
-            if config.isDurable && !FileSystem.isRemote(staging.path) {
+            if config.isDurable && FileSystem.honoursSyncfs(staging.path) {
                 do { try folder.syncFileSystem() } catch { throw QueueError.system(error) }
             }
             do {
@@ -209,7 +209,7 @@ extension Spool {
     private func stageBatch(from input: FileDescriptor, defaults: JobRecord.Defaults,
                             in staging: BatchStaging, folder: FileDescriptor) throws(QueueError) -> Int {
         let durable = config.isDurable
-        let syncEach = durable && FileSystem.isRemote(staging.path)
+        let syncEach = durable && !FileSystem.honoursSyncfs(staging.path)
         let listPath = staging.path + "/" + BatchStaging.idList
         var list: BufferedWriter
         do {
