@@ -127,14 +127,7 @@ extension Spool {
                 _ = try transfer(record, from: mine)
                 report.returned.append(record.id)
             case .processing:
-                let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
-                let next = record.fail(lost, exitCode: nil, policy: failurePolicy, now: now)
-                record.takeOver(by: me)
-                try rewrite(record, at: mine)
-                CrashPoint.check("reap-after-rewrite")
-                _ = try transfer(record, from: mine)
-                if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
-                try? recordMetrics(CollectionOfOne(record))
+                try chargeLostRun(&record, of: claim, as: mine, now: now, into: &report)
             }
         } catch {
             // Left as our claim: the next reap (after this process is gone) takes it again.
@@ -163,17 +156,24 @@ extension Spool {
             // The record as it was claimed: its run began (the name says so) and was lost.
             record.state = .processing
             record.beginAttempt(attempt, worker: claim.worker ?? "?", now: began)
-            let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
-            let next = record.fail(lost, exitCode: nil, policy: failurePolicy, now: now)
-            record.takeOver(by: mine.worker ?? "?")
-            try rewrite(record, at: mine)
-            CrashPoint.check("reap-after-rewrite")
-            _ = try transfer(record, from: mine)
-            if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
-            try? recordMetrics(CollectionOfOne(record))
+            try chargeLostRun(&record, of: claim, as: mine, now: now, into: &report)
         } catch {
             // Left as our claim: the next reap (after this process is gone) takes it again.
         }
+    }
+
+    /// A run that began and was lost: failed by policy (retried or dead) and charged, rewritten
+    /// as a new file naming the reaper (`mine`), and moved on.
+    private func chargeLostRun(_ record: inout JobRecord, of claim: FileName, as mine: FileName, now: Timestamp,
+                               into report: inout ReapReport) throws(SystemError) {
+        let lost = "lost: worker \(claim.worker ?? "?") stopped during the run"
+        let next = record.fail(lost, exitCode: nil, policy: failurePolicy, now: now)
+        record.takeOver(by: mine.worker ?? "?")
+        try rewrite(record, at: mine)
+        CrashPoint.check("reap-after-rewrite")
+        _ = try transfer(record, from: mine)
+        if next == .dead { report.dead.append(record.id) } else { report.retried.append(record.id) }
+        try? recordMetrics(CollectionOfOne(record))
     }
 
     /// The result that the run of `claim` staged in tmp/ (see `stageResult`) but did not place:
