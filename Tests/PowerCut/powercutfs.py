@@ -666,19 +666,24 @@ async def control(fs, path):
     sock.listen(64)
 
     async def serve(conn):
+        # A client may be gone before its reply (a process killed at the cut while its syncfs
+        # waited here): that ends its connection, never the file system.
         with conn:
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = await conn.recv(4096)
-                if not chunk:
-                    break
-                buf += chunk
-            words = buf.decode().split()
             try:
-                reply = handle(fs, words)
-            except Exception as e:  # report, keep serving
-                reply = {"error": repr(e)}
-            await conn.send((json.dumps(reply) + "\n").encode())
+                buf = b""
+                while not buf.endswith(b"\n"):
+                    chunk = await conn.recv(4096)
+                    if not chunk:
+                        break
+                    buf += chunk
+                words = buf.decode().split()
+                try:
+                    reply = handle(fs, words)
+                except Exception as e:  # report, keep serving
+                    reply = {"error": repr(e)}
+                await conn.send((json.dumps(reply) + "\n").encode())
+            except OSError:
+                pass
 
     async with trio.open_nursery() as nursery:
         while True:
