@@ -20,15 +20,23 @@ public enum FileSystem {
     /// tried instead, left 4 of 300 claims of finished jobs behind on sshfs (the unlinked name
     /// came back), so it is not used. For a target only the caller uses, see `renameToOwnName`.
     public static func renameNoReplace(_ source: String, to target: String) throws(SystemError) {
+        try renameWithoutReplacing(AT_FDCWD, source, AT_FDCWD, target) { () throws(SystemError) in
+            if exists(target) { throw SystemError("rename", [source, target], .fileExists) }
+            try rename(source, to: target)
+        }
+    }
+
+    /// renameat2(RENAME_NOREPLACE), or `fallback` where the file system does not take the flag.
+    private static func renameWithoutReplacing(_ sourceDirectory: CInt, _ source: String, _ targetDirectory: CInt,
+                                               _ target: String, fallback: () throws(SystemError) -> Void) throws(SystemError) {
         do {
             _ = try valueOrErrno("rename", [source, target]) {
-                system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 1 /* RENAME_NOREPLACE */)
+                system_renameat2(sourceDirectory, source, targetDirectory, target, 1 /* RENAME_NOREPLACE */)
             }
         } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
             || error.errno == .notSupported
         {
-            if exists(target) { throw SystemError("rename", [source, target], .fileExists) }
-            try rename(source, to: target)
+            try fallback()
         }
     }
 
@@ -38,13 +46,7 @@ public enum FileSystem {
     /// through the caller's cached name even after another client renamed it away (the file's
     /// id is resolved, not its name), so a link + unlink claim could take a job already claimed.
     public static func renameToOwnName(_ source: String, to target: String) throws(SystemError) {
-        do {
-            _ = try valueOrErrno("rename", [source, target]) {
-                system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 1 /* RENAME_NOREPLACE */)
-            }
-        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
-            || error.errno == .notSupported
-        {
+        try renameWithoutReplacing(AT_FDCWD, source, AT_FDCWD, target) { () throws(SystemError) in
             try rename(source, to: target)
         }
     }
@@ -93,13 +95,7 @@ public enum FileSystem {
     /// `renameNoReplace(_:to:)`.
     public static func renameNoReplace(_ source: String, in sourceDirectory: FileDescriptor,
                                        to target: String, in targetDirectory: FileDescriptor) throws(SystemError) {
-        do {
-            _ = try valueOrErrno("rename", [source, target]) {
-                system_renameat2(sourceDirectory.rawValue, source, targetDirectory.rawValue, target, 1 /* RENAME_NOREPLACE */)
-            }
-        } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
-            || error.errno == .notSupported
-        {
+        try renameWithoutReplacing(sourceDirectory.rawValue, source, targetDirectory.rawValue, target) { () throws(SystemError) in
             var info = stat()
             if fstatat(targetDirectory.rawValue, target, &info, AT_SYMLINK_NOFOLLOW) == 0 {
                 throw SystemError("rename", [source, target], .fileExists)
