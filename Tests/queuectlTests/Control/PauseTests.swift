@@ -79,7 +79,8 @@ extension Control {
             let worker = try spool.startWorker()
             try await waitUntil("the worker has registered") { spool.names("workers").contains { $0.hasSuffix(".json") } }
             // Enqueued while the worker watches: it learns of the job while the job is not yet due.
-            #expect(try await spool.q("enqueue", "--command", "true", "--id", "soon", "--delay", "2").status == 0)
+            // Due in 5 s: long enough that a loaded machine still has it scheduled when it is read back.
+            #expect(try await spool.q("enqueue", "--command", "true", "--id", "soon", "--delay", "5").status == 0)
             let scheduled = try #require(spool.record(of: "soon"))
             let runAt = try #require(time(scheduled, "run_at"), "\(scheduled)")
             try #require(Timestamp.now() < runAt, "the job became due before the worker could see it scheduled")

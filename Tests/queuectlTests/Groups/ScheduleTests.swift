@@ -52,16 +52,18 @@ import Testing
     @Test func catchUpPoliciesAfterWorkersWereStopped() async throws {
         let policies = ["skip", "last", "all"]
         var spools: [String: TestSpool] = [:]
-        // Each schedule's first occurrence is the first multiple of 2 s after it was added
-        // (the adds take a while on a loaded machine, so each is timed on its own).
+        // Each schedule's first occurrence is the first multiple of 2 s after the second it was
+        // created in, as its file records it (on a loaded machine the add's process may start a
+        // second or more after the test called it, so the test's own clock would be off).
         var firstOccurrence: [String: Int64] = [:]
         for policy in policies {
             let spool = try TestSpool()
             spools[policy] = spool
-            let addedAt = Timestamp.now().microseconds
             let added = try await spool.q("schedule", "add", "s", "--every", "2s", "--catch-up", policy, "--command", "true")
             #expect(added.status == 0, "\(added)")
-            firstOccurrence[policy] = (addedAt / 2_000_000 + 1) * 2
+            let file = try #require(try? jsonObject(String(contentsOfFile: spool.path + "/schedules/s.json", encoding: .utf8)))
+            let created = try #require((file["created_at"] as? String).flatMap { Timestamp(iso8601: $0) }, "\(file)")
+            firstOccurrence[policy] = (created.microseconds / 2_000_000 + 1) * 2
         }
         defer { for spool in spools.values { spool.cleanup() } }
         try await Task.sleep(for: .seconds(9))  // no worker: about four occurrences missed
