@@ -534,8 +534,10 @@ class Suite:
             (worker_id, pid), = self.worker_pids(name, "hostA")
             rc, _, err = self.q(self.spool("a", name), "enqueue", "--id", job, "--command", command)
             assert rc == 0, err
-            claim = f"{job}@{worker_id}.json"
             processing = os.path.join(self.truth(name), "processing")
+            # A's claim: ID@WORKER~ATTEMPT.json (ID@WORKER.json from versions before 2026-12).
+            claimed = lambda: any(n.startswith(f"{job}@{worker_id}") and n.endswith(".json") and not n.startswith(".")
+                                  for n in os.listdir(processing))
             if not self.wait_for(lambda: any(r[1] == "hostA" for r in self.ledger_runs(ledger).get(job, [])), 20, 0.02):
                 result["error"] = "host A never ran the job"
                 return result
@@ -543,7 +545,10 @@ class Suite:
             stopped = time.monotonic()
             hostB = Host(self, "hostB", self.spool("b", name), 1)
             if resume_early:
-                self.wait_for(lambda: not os.path.exists(os.path.join(processing, claim)), 30, 0.005)
+                if not self.wait_for(claimed, 5, 0.005):
+                    result["error"] = "host A's claim was never seen in processing/"
+                    return result
+                self.wait_for(lambda: not claimed(), 30, 0.005)
             else:
                 self.wait_for(lambda: len(self.records(name).get(job, [])) == 1 and self.records(name)[job][0][0] == "completed", 40, 0.1)
             result["reaped_after_sec"] = round(time.monotonic() - stopped, 2)
