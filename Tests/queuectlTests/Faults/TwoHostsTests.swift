@@ -142,9 +142,10 @@ extension Faults {
                 \(String(format: "%.1f", Double(other.count) / max(0.001, otherEnd - otherStart))) jobs/s, \
                 \(otherBeside) started before the last solo job ended
                 """)
-            if clientCachesOff {
-                #expect(soloHosts.count == 2, "both hosts ran jobs of the limited group (else the limit was never contended across hosts)")
-            }
+            // Both hosts claimed work throughout, so both competed for the limited group's slot.
+            // Which host wins it is not fair-shared (the worker that frees a slot usually takes it
+            // again; seen with the caches off too), so it is printed, not asserted.
+            #expect(otherHosts.count == 2, "both hosts were claiming jobs: \(otherHosts)")
             #expect(soloOverlap == 1, "two jobs of the group limited to 1 ran at the same time: \(solo.map { ($0.id, $0.start, $0.end, $0.host) })")
             #expect(otherOverlap >= 2, "the other group ran in parallel beside the limited one")
             #expect(otherBeside >= other.count / 2, "the other group kept flowing while the limited one worked through its queue")
