@@ -33,7 +33,7 @@ private func checkParsing(_ text: String) {
             rebuilt = .failed(id: name.id, priority: name.priority, retryAt: due, age: age)
         case .processing:
             guard let worker = name.worker else { fatalError("processing name '\(text)' has no worker") }
-            rebuilt = .processing(id: name.id, worker: worker)
+            rebuilt = .processing(id: name.id, worker: worker, attempt: name.attempt)
         case .completed, .dead:
             rebuilt = .final(state, id: name.id)
         }
@@ -64,9 +64,13 @@ private func checkBuilding(_ bytes: [UInt8]) {
           id: id, priority: priority, due: dueInName, age: ageInName, worker: nil)
     check(.final(.completed, id: id), id: id, priority: 0, due: nil, age: nil, worker: nil)
     check(.final(.dead, id: id), id: id, priority: 0, due: nil, age: nil, worker: nil)
-    // A worker name from a directory entry: not empty, no '/', no NUL, and no '@' (it ends the id).
-    if !worker.isEmpty, !worker.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0 || $0 == UInt8(ascii: "@") }) {
+    // A worker id as workers make them: not empty, no '/', no NUL, no '@' (it ends the id) and no
+    // '~' (it starts the attempt).
+    if !worker.isEmpty, !worker.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0 || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "~") }) {
         check(.processing(id: id, worker: worker), id: id, priority: 0, due: nil, age: nil, worker: worker)
+        let attempt = priority + 1001  // 1 to 2001
+        check(.processing(id: id, worker: worker, attempt: attempt), id: id, priority: 0, due: nil, age: nil, worker: worker,
+              attempt: attempt)
     }
 }
 
@@ -76,12 +80,13 @@ private func instant(_ bytes: ArraySlice<UInt8>) -> Timestamp {
     return Timestamp(microseconds: earliest + Int64(raw % UInt64(latest - earliest + 1)))
 }
 
-private func check(_ built: FileName, id: JobID, priority: Int, due: Timestamp?, age: Timestamp?, worker: String?) {
+private func check(_ built: FileName, id: JobID, priority: Int, due: Timestamp?, age: Timestamp?, worker: String?,
+                   attempt: Int? = nil) {
     guard let parsed = FileName(parsing: built.text, in: built.state) else {
         fatalError("built name '\(built.text)' does not parse in \(built.state)")
     }
     guard parsed.text == built.text, parsed.state == built.state, parsed.id == id, parsed.priority == priority,
-          parsed.due == due, parsed.age == age, parsed.worker == worker
+          parsed.due == due, parsed.age == age, parsed.worker == worker, parsed.attempt == attempt
     else {
         fatalError("'\(built.text)' in \(built.state) parsed back to \(parsed); expected id \(id) priority \(priority) due \(String(describing: due)) age \(String(describing: age)) worker \(String(describing: worker))")
     }
