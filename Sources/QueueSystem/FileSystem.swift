@@ -60,12 +60,15 @@ public enum FileSystem {
     /// then unlink of the old content). A worker that lost its claim gets ENOENT instead of
     /// resurrecting the file. File systems without the flag fall back to a check, then rename.
     /// With `keepingOld`, the old content stays at `source` (a hard link in the fallback).
-    public static func replaceExisting(_ target: String, with source: String, keepingOld: Bool = false) throws(SystemError) {
+    /// Returns true when the exchange was atomic, false when the fallback ran.
+    @discardableResult
+    public static func replaceExisting(_ target: String, with source: String, keepingOld: Bool = false) throws(SystemError) -> Bool {
         do {
             _ = try valueOrErrno("rename", [source, target]) {
                 system_renameat2(AT_FDCWD, source, AT_FDCWD, target, 2 /* RENAME_EXCHANGE */)
             }
             if !keepingOld { try unlink(source) }
+            return true
         } catch where error.errno == .invalidArgument || error.errno == .functionNotImplemented
             || error.errno == .notSupported
         {
@@ -78,6 +81,7 @@ public enum FileSystem {
             } else {
                 try rename(source, to: target)
             }
+            return false
         }
     }
 

@@ -1,5 +1,5 @@
 // ProcFiles: what tests read about processes from /proc: liveness (a zombie is not alive),
-// the exit status of an unreaped zombie, peak memory, and a process's environment.
+// the exit status of an unreaped zombie, peak memory, CPU time, and a process's environment.
 
 import QueueSystem
 
@@ -39,6 +39,17 @@ public enum ProcFiles {
             return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
+    }
+
+    /// The CPU time the process itself has used so far, user and system, all its threads (not
+    /// its children): fields 14 and 15 of /proc/PID/stat, in USER_HZ ticks, which the /proc
+    /// ABI fixes at 100 a second on Linux whatever the kernel's own tick.
+    public static func cpuSeconds(of pid: Int32) -> Double? {
+        guard let stat = text("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (the state): utime and stime are fields[11] and fields[12].
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / 100
     }
 
     /// Every live process whose environment holds `entry` ("NAME=value") exactly.

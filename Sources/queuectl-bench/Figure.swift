@@ -8,7 +8,7 @@ enum Unit: String, Sendable {
     case mebibytes = "MiB"
 }
 
-/// A target of issue 6 and whether the measurement met it.
+/// A target of issue 6 or 19 and whether the measurement met it.
 struct Target: Sendable {
     let text: String
     let met: Bool

@@ -20,7 +20,7 @@ struct Options {
                               [--only drain,enqueue,batch,latency,scale,memory] [--no-install]
 
         Measures queuectl (the release binary beside this one) against nq, task-spooler and
-        xargs, prints a table with the targets of issue 6 and writes the figures as JSON.
+        xargs, prints a table with the targets of issues 6 and 19 and writes the figures as JSON.
           --quick        a small version for smoke tests (a minute or two)
           --repeat N     runs of each cheap measurement (default 5; expensive ones do at most 3)
           --json FILE    where the figures go (default .build/bench.json)
@@ -67,9 +67,14 @@ struct Options {
     var fewRepeats: Int { quick ? 1 : min(repeats, 3) }
 
     // Sizes of the scenarios.
-    var drainJobs: Int { quick ? 200 : 900 }                         // task-spooler stalls near 1,000 queued jobs
+    var drainJobs: Int { quick ? 200 : 2_000 }
+    /// task-spooler keeps a waiting client process (and a connection) per queued job and stalls
+    /// near its limit of 1,000: it drains fewer, and is compared by jobs a second.
+    var taskSpoolerJobs: Int { 900 }
     var callSamples: Int { quick ? 40 : 200 }
     var batchSizes: [Int] { quick ? [2_000, 10_000] : [20_000, 100_000] }
+    /// The batch whose peak memory is compared with the smallest's (issue 19: 1,000,000 lines).
+    var largeBatch: Int { quick ? 50_000 : maxJobs }
     var latencySamples: Int { quick ? 30 : 200 }
     var scaleSizes: [Int] { (quick ? [1_000] : [1_000, 100_000]).filter { $0 < maxJobs } + [maxJobs] }
     var backlog: Int { quick ? 5_000 : 100_000 }                     // completed + pending each, for the drain at scale

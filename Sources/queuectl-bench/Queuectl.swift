@@ -55,10 +55,11 @@ struct Queuectl {
     }
 
     /// Seconds from starting `workers` workers until every job of `ids` is in completed/, and
-    /// the peak memory of the process started (the worker itself when `workers` is 1), which is
-    /// stopped afterwards. `observe` sees that process and the jobs done so far.
+    /// the peak memory and the own CPU time (not its jobs') of the process started (the worker
+    /// itself when `workers` is 1), which is stopped afterwards. `observe` sees that process
+    /// and the jobs done so far.
     func timeDrain(_ ids: [String], workers: Int, spool: String, timeout: Double,
-                   observe: (TestProcess, Int) -> Void = { _, _ in }) throws -> (seconds: Double, peakKiB: Int) {
+                   observe: (TestProcess, Int) -> Void = { _, _ in }) throws -> (seconds: Double, peakKiB: Int, cpuSeconds: Double) {
         let paths = ids.map { spool + "/completed/" + $0 + ".json" }
         // The drain is seen by the jobs' files arriving in completed/: none may be purged meanwhile
         // (keep_completed's own figures come from Tests/Retention/drain_figures.py).
@@ -67,8 +68,10 @@ struct Queuectl {
         let worker = try startWorkers(workers, spool: spool)
         defer { worker.stop() }
         let end = try waitForFiles(paths, timeout: timeout, watching: worker) { observe(worker, $0) }
-        guard let peakKiB = worker.peakKiB else { throw BenchError("cannot read the peak memory of worker \(worker.pid)") }
-        return (seconds(from: start, to: end), peakKiB)
+        guard let peakKiB = worker.peakKiB, let cpu = ProcFiles.cpuSeconds(of: worker.pid) else {
+            throw BenchError("cannot read the peak memory or CPU time of worker \(worker.pid)")
+        }
+        return (seconds(from: start, to: end), peakKiB, cpu)
     }
 }
 

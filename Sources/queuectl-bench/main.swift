@@ -1,4 +1,4 @@
-// queuectl-bench: the benchmark of issue 6. It drives the release binary with posix_spawn against
+// queuectl-bench: the benchmark of issues 6 and 19. It drives the release binary with posix_spawn against
 // nq, task-spooler and xargs on temporary spools, prints the table of targets and writes JSON.
 
 import QueueCore

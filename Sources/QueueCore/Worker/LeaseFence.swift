@@ -5,7 +5,8 @@
 // than lease_sec/2 writes and moves nothing until it has renewed its heartbeat and `settle`
 // seconds have passed (stale names expire, a reap already under way ends); then each held result
 // is placed only if a fresh read finds the claim still there and still ours (see
-// ResultCommit.isStillOurs: a reaper's takeover rewrites the claim naming the reaper).
+// ResultCommit.isStillOurs: a reaper's takeover rewrites the claim naming the reaper). Without a
+// lapse that read is made only where the result's exchange into the claim is not atomic.
 
 import QueueSystem
 

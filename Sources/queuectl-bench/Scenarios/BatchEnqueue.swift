@@ -1,6 +1,7 @@
 // Scenario 3, batch enqueue: `enqueue --file` of 20,000 and 100,000 jobs against the durable floor
 // of one file per job — the same number of small files written and renamed by the bench, then one
-// syncfs (what the batch's durability costs at least) — measured in turns in the same run.
+// syncfs (what the batch's durability costs at least) — measured in turns in the same run; and the
+// peak memory of one batch of 1,000,000 lines beside one of 20,000 (issue 19: flat).
 
 import QueueCore
 import QueueSystem
@@ -40,6 +41,42 @@ extension Bench {
             results.add(Figure.median(section, "queuectl enqueue --file (durable)", .seconds, queuectlSummary)
                 .with(Target.atMost(1.3, times: floorSummary.median, of: "the floor", value: queuectlSummary.median, unit: .seconds))
                 .with(note: format(queuectlSummary.median / Double(size), .seconds) + " per job"))
+        }
+        try batchMemory(results)
+    }
+
+    /// The peak resident memory of `enqueue --file` with a small and a huge batch, one run each.
+    private func batchMemory(_ results: Results) throws {
+        let (small, large) = (options.batchSizes[0], options.largeBatch)
+        let section = "3. Batch enqueue: peak memory of one `enqueue --file` (VmHWM, sampled every 20 ms)"
+        var peaks: [Int: Double] = [:]
+        for size in [small, large] {
+            progress("batch enqueue of \(grouped(size)) lines: its peak memory")
+            let input = scratch.file("batch.jsonl")
+            try Scratch.write(String(repeating: "{\"command\":\"true\"}\n", count: size), to: input)
+            let folder = try scratch.folder("batch")
+            try queuectl.create(spool: folder)
+            settle()
+            var peakKiB = 0
+            let time = try timed {
+                let process = try TestProcess.launch(queuectl.command(folder, "enqueue", "--file", input),
+                                                     errors: scratch.file("enqueue-errors.log"))
+                // VmHWM only grows; read until the process is gone, the last read is within 20 ms of its end.
+                while process.isRunning {
+                    peakKiB = max(peakKiB, process.peakKiB ?? 0)
+                    SystemClock.sleep(milliseconds: 20)
+                }
+                guard process.exitStatus == 0 else { throw BenchError("enqueue --file of \(size) lines exited with \(process.exitStatus ?? -1)") }
+            }
+            scratch.remove(folder)
+            try? FileSystem.unlink(input)
+            peaks[size] = Double(peakKiB) / 1024
+            var figure = Figure(section, "\(grouped(size)) lines in one batch", .mebibytes, value: Double(peakKiB) / 1024, samples: 1)
+                .with(note: "took " + format(time, .seconds))
+            if size == large, let reference = peaks[small] {
+                figure = figure.with(Target.atMost(1.25, times: reference, of: "the \(grouped(small))-line batch", value: figure.value, unit: .mebibytes))
+            }
+            results.add(figure)
         }
     }
 

@@ -12,7 +12,7 @@ extension Bench {
         try queuectl.enqueue(Queuectl.trueJobs(ids), spool: spool, scratch: scratch)
         progress("memory: one worker drains them")
         var early: Int?
-        let (time, peakKiB) = try queuectl.timeDrain(ids, workers: 1, spool: spool, timeout: 600 + Double(count) * 0.05) { worker, done in
+        let (time, peakKiB, _) = try queuectl.timeDrain(ids, workers: 1, spool: spool, timeout: 600 + Double(count) * 0.05) { worker, done in
             if early == nil && done >= min(1_000, count / 10) { early = worker.peakKiB }
         }
         if let early {

@@ -86,7 +86,7 @@ extension Bench {
             let empty = try scratch.folder("empty")
             for spool in [empty, loaded] {
                 try queuectl.enqueue(Queuectl.trueJobs(ids, priority: -1), spool: spool, scratch: scratch)
-                let (time, peakKiB) = try queuectl.timeDrain(ids, workers: 1, spool: spool, timeout: 60 + Double(count) * 0.1)
+                let (time, peakKiB, _) = try queuectl.timeDrain(ids, workers: 1, spool: spool, timeout: 60 + Double(count) * 0.1)
                 if spool == empty {
                     times.empty.append(time)
                     peaks.empty.append(Double(peakKiB) / 1024)

@@ -160,7 +160,7 @@ let queuectlCommands = CommandSpec(
             abstract: "Serve a live web page of the queue, a JSON API and Prometheus metrics.",
             discussion: """
                 Serves / (the page), /api/status, /api/jobs?state=S&limit=N, /api/jobs/ID, \
-                POST /api/jobs/ID/retry and /metrics until .interrupt (Ctrl-C) or .terminate. A POST \
+                POST /api/jobs/ID/retry and /metrics until SIGINT (Ctrl-C) or SIGTERM. A POST \
                 is refused (403) unless its Origin header is the dashboard's own address, as a \
                 browser sends it; from curl, add -H 'Origin: http://127.0.0.1:8080'. There is no \
                 login: keep the default host unless the network is trusted.
@@ -287,7 +287,7 @@ private let workerCommand = CommandSpec(
             name: "start",
             abstract: "Start workers in the foreground.",
             discussion: """
-                They run until .terminate, .interrupt (Ctrl-C) or 'queuectl worker stop', and each \
+                They run until SIGTERM, SIGINT (Ctrl-C) or 'queuectl worker stop', and each \
                 lets its running job finish first.
                 """,
             options: [
