@@ -256,6 +256,18 @@ public enum FileSystem {
         }
     }
 
+    /// Calls `body` with each name that does not start with a dot and its inode number (from
+    /// the directory entry itself: no stat). A file renamed over a name comes with a new inode.
+    public static func forEachNameAndInode(in path: String, _ body: (String, UInt64) -> Void) throws(SystemError) {
+        guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = nameOf(entry)
+            if name[0] == 0x2E { continue }
+            body(String(cString: name), UInt64(entry.pointee.d_ino))
+        }
+    }
+
     /// The NUL-terminated name of a directory entry, read in place. Never copy `d_name` itself:
     /// it is declared as 256 bytes, but an entry is only as long as its name, so a copy reads
     /// past the end of the last entry in readdir's buffer — and crashes when that is the end of

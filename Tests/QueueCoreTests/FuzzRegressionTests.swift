@@ -45,6 +45,17 @@ private func checkRoundTrip(_ text: String, sourceLocation: SourceLocation = #_s
         try checkRoundTrip(#"{"id":"edge","command":"x","run_at":"0000-01-01T00:00:00Z","created_at":"9999-12-31T23:59:59+00:00"}"#)
     }
 
+    /// Found by FileName: a claim name whose attempt had a leading zero ("~05") parsed as attempt
+    /// 5, which is the name "~5": two texts for one claim, so a reader could take one file for
+    /// another's. Such a name is no claim name now.
+    @Test func claimAttemptWithALeadingZeroIsNoClaimName() throws {
+        #expect(FileName(parsing: "l@g00g-\u{FFFD}\u{FFFD}~05.json", in: .processing) == nil)
+        #expect(FileName(parsing: "job@host-1-abc~0.json", in: .processing) == nil)
+        let claim = try #require(FileName(parsing: "job@host-1-abc~10.json", in: .processing))
+        #expect(claim.attempt == 10 && claim.worker == "host-1-abc")
+        #expect(FileName.processing(id: claim.id, worker: "host-1-abc", attempt: 10).text == "job@host-1-abc~10.json")
+    }
+
     /// Found by review of the JobRecord harness, confirmed by it: `duration_sec` 1e306 is finite,
     /// but rounding it to milliseconds scaled it to infinity, and `JSONNumber(Double)` traps on
     /// that: reading such a file or enqueuing such a job crashed the process.

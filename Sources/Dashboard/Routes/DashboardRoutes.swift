@@ -9,7 +9,9 @@ struct DashboardRoutes: Sendable {
     let spool: Spool
     let policy: OriginPolicy
     let page: DashboardPage
-    var api: JobsAPI { JobsAPI(spool: spool) }
+    /// Shared by every poll of the page, the API and /metrics.
+    let groupCache = PendingGroupCache()
+    var api: JobsAPI { JobsAPI(spool: spool, groupCache: groupCache) }
 
     func respond(to request: HTTPRequest) throws -> HTTPResponse {
         guard policy.acceptsHost(request.headers["host"]) else {
@@ -24,7 +26,7 @@ struct DashboardRoutes: Sendable {
             return page.response()
         case ("metrics", 1):
             guard method == "GET" else { return notAllowed("GET, HEAD") }
-            return .text(PrometheusText.render(spool.status()), contentType: PrometheusText.contentType)
+            return .text(PrometheusText.render(spool.status(groupCache: groupCache)), contentType: PrometheusText.contentType)
         case ("api", _):
             return try respondToAPI(request, method: method, path: Array(segments.dropFirst()))
         default:

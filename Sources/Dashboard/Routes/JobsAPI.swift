@@ -7,6 +7,7 @@ import QueueCore
 /// The handlers of the /api routes, over one spool.
 struct JobsAPI: Sendable {
     let spool: Spool
+    let groupCache: PendingGroupCache
 
     static let defaultLimit = 100
     static let maximumLimit = 10_000
@@ -15,7 +16,7 @@ struct JobsAPI: Sendable {
 
     /// GET /api/status
     func status() -> HTTPResponse {
-        .json(spool.status().json)
+        .json(spool.status(groupCache: groupCache).json)
     }
 
     /// GET /api/jobs?state=S&limit=N: records of one state (or of all, in state order).

@@ -156,8 +156,10 @@ public struct FileName: Sendable, Hashable, Comparable {
             var attempt: Int?
             if let tilde = tail.lastIndex(of: FileName.attemptSeparator) {
                 let digits = tail[(tilde + 1)...]
-                guard (1...9).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }),
-                      let number = Int(String(decoding: digits, as: UTF8.self)), number > 0 else { return nil }
+                // Written as `processing(id:worker:attempt:)` writes it, or not a claim name: no
+                // leading zero ("~05" would name the file of "~5").
+                guard (1...9).contains(digits.count), digits.first != 0x30, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+                      let number = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
                 attempt = number
                 tail = tail[..<tilde]
             }

@@ -213,7 +213,7 @@ extension Spool {
     /// only when a group other than `default` is marked in SPOOL/groups/ (settings, slots, or
     /// the mark enqueue leaves) or is running. Otherwise every pending job is in `default` and
     /// the count is the folder's, so a spool that does not use groups lists names only.
-    public func groupStatuses(pendingTotal: Int? = nil) -> [GroupStatus] {
+    public func groupStatuses(pendingTotal: Int? = nil, cache: PendingGroupCache? = nil) -> [GroupStatus] {
         let settings = groupSettings()
         var running: [String: Int] = [:]
         try? FileSystem.forEachName(in: folder(.processing)) { text in
@@ -230,10 +230,16 @@ extension Spool {
         }
         var pending: [String: Int] = [:]
         if usesGroups {
-            try? FileSystem.forEachName(in: folder(.pending)) { text in
-                // A drop not adopted yet counts in the group it names; a bad file in none.
-                let record = FileName(parsing: text, in: .pending).flatMap { try? readJob($0) } ?? droppedRecord(text)
-                if let record { pending[record.group, default: 0] += 1 }
+            // A drop not adopted yet counts in the group it names; a bad file in none.
+            let groupOf = { (text: String) -> String? in
+                (FileName(parsing: text, in: .pending).flatMap { try? readJob($0) } ?? droppedRecord(text))?.group
+            }
+            if let cache {
+                pending = cache.countByGroup(in: folder(.pending), groupOf: groupOf)
+            } else {
+                try? FileSystem.forEachName(in: folder(.pending)) { text in
+                    if let group = groupOf(text) { pending[group, default: 0] += 1 }
+                }
             }
         } else {
             let total = pendingTotal ?? (try? FileSystem.countNames(in: folder(.pending))) ?? 0

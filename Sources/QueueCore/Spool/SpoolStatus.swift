@@ -59,7 +59,9 @@ extension Spool {
 
     /// Counts and times from the folder listings alone: names are compared as bytes (their
     /// fields are fixed width), so a million pending jobs cost one readdir pass and no allocation.
-    public func status() -> SpoolStatus {
+    /// A reader that polls passes one `groupCache` to every call: each poll then reads only the
+    /// pending files that arrived since the last (see PendingGroupCache).
+    public func status(groupCache: PendingGroupCache? = nil) -> SpoolStatus {
         var status = SpoolStatus()
         for state in [JobState.completed, .dead] { status.retention[state] = config.retention(of: state) }
         let now = Array(status.takenAt.compact.utf8)
@@ -94,7 +96,7 @@ extension Spool {
         status.metrics = readMetrics()
         status.quarantined = quarantineCount()
         status.isPaused = isPaused
-        status.groups = groupStatuses(pendingTotal: pendingCount)
+        status.groups = groupStatuses(pendingTotal: pendingCount, cache: groupCache)
         return status
     }
 

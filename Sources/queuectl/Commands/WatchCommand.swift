@@ -20,8 +20,9 @@ enum WatchCommand {
             try? FileDescriptor.standardOutput.writeAll("\u{1B}[?25h\u{1B}[?1049l")
             terminal.restore()
         }
+        let groupCache = PendingGroupCache()
         while true {
-            try? FileDescriptor.standardOutput.writeAll("\u{1B}[H\u{1B}[2J" + screen(spool: spool, interval: interval))
+            try? FileDescriptor.standardOutput.writeAll("\u{1B}[H\u{1B}[2J" + screen(spool: spool, interval: interval, groupCache: groupCache))
             let ready = Poll.waitForInput([signals, .standardInput], timeoutMilliseconds: Int(interval * 1000))
             if ready[0] && !Signals.readSignals(signals).isEmpty { return .success }
             if ready[1] && terminal.readKeys().contains(where: { $0 == UInt8(ascii: "q") || $0 == UInt8(ascii: "Q") || $0 == 3 }) {
@@ -30,8 +31,8 @@ enum WatchCommand {
         }
     }
 
-    static func screen(spool: Spool, interval: Double) -> String {
-        let status = spool.status()
+    static func screen(spool: Spool, interval: Double, groupCache: PendingGroupCache? = nil) -> String {
+        let status = spool.status(groupCache: groupCache)
         let now = status.takenAt
         var lines: [String] = []
         lines.append(Style.bold.apply("queuectl") + "  \(spool.root)  \(now.iso8601)" + (status.isPaused ? Style.yellow.apply("  PAUSED") : "")
