@@ -5,17 +5,8 @@
 import Testing
 @testable import QueueCore
 import QueueSystem
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite struct PendingGroupCacheTests {
-    func temporarySpool() throws -> Spool {
-        var template = Array("/tmp/queuecore-test.XXXXXX".utf8CString)
-        let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        return try Spool.open(path + "/spool")
-    }
-
     func enqueue(_ spool: Spool, _ groups: [String]) throws {
         let jobs = try groups.map { group in
             try spool.decodeNewJob(try parseJSON(#"{"command": "true", "group": "\#(group)"}"#), defaults: spool.jobDefaults(cwd: "/"))

@@ -3,17 +3,8 @@
 import Testing
 @testable import QueueCore
 import QueueSystem
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite struct SpoolTests {
-    func temporarySpool() throws -> Spool {
-        var template = Array("/tmp/queuecore-test.XXXXXX".utf8CString)
-        let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        return try Spool.open(path + "/spool")
-    }
-
     func job(_ spool: Spool, _ json: String) throws -> NewJob {
         try spool.decodeNewJob(try parseJSON(json), defaults: spool.jobDefaults(cwd: "/"))
     }
