@@ -256,15 +256,21 @@ public enum FileSystem {
         }
     }
 
-    /// Calls `body` with each name that does not start with a dot and its inode number (from
-    /// the directory entry itself: no stat). A file renamed over a name comes with a new inode.
-    public static func forEachNameAndInode(in path: String, _ body: (String, UInt64) -> Void) throws(SystemError) {
+    /// Calls `body` with each name that does not start with a dot and whether it is a folder
+    /// (not a symbolic link to one): from the entry's d_type, or an lstat where the file system
+    /// does not fill it in (DT_UNKNOWN).
+    public static func forEachNameAndIsDirectory(in path: String, _ body: (String, Bool) -> Void) throws(SystemError) {
         guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
             let name = nameOf(entry)
             if name[0] == 0x2E { continue }
-            body(String(cString: name), UInt64(entry.pointee.d_ino))
+            let text = String(cString: name)
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): body(text, true)
+            case Int32(DT_UNKNOWN): body(text, (try? linkStatus(path + "/" + text))?.isDirectory ?? false)
+            default: body(text, false)
+            }
         }
     }
 

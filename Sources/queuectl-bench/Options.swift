@@ -74,7 +74,7 @@ struct Options {
     var callSamples: Int { quick ? 40 : 200 }
     var batchSizes: [Int] { quick ? [2_000, 10_000] : [20_000, 100_000] }
     /// The batch whose peak memory is compared with the smallest's (issue 19: 1,000,000 lines).
-    var largeBatch: Int { quick ? 50_000 : maxJobs }
+    var largeBatch: Int { max(quick ? 50_000 : maxJobs, batchSizes[0] * 2) }
     var latencySamples: Int { quick ? 30 : 200 }
     var scaleSizes: [Int] { (quick ? [1_000] : [1_000, 100_000]).filter { $0 < maxJobs } + [maxJobs] }
     var backlog: Int { quick ? 5_000 : 100_000 }                     // completed + pending each, for the drain at scale

@@ -9,6 +9,21 @@ import QueueSystem
         try spool.decodeNewJob(try parseJSON(json), defaults: spool.jobDefaults(cwd: "/"))
     }
 
+    /// A spool whose folder is a file or a symbolic link is refused when opened, as it was when
+    /// every folder was made with mkdir (Spool.open now lists the root once).
+    @Test func aFolderThatIsNoFolderIsRefusedAndMissingOnesAreMade() throws {
+        let spool = try temporarySpool()
+        try FileSystem.removeDirectory(spool.folder(.dead))
+        #expect(try Spool.open(spool.root).root == spool.root)
+        #expect(FileSystem.exists(spool.folder(.dead)), "a missing folder is made")
+        try FileSystem.removeDirectory(spool.folder(.pending))
+        try FileDescriptor.open(spool.folder(.pending), [.writeOnly, .create, .exclusive]).close()
+        #expect(throws: QueueError.self) { try Spool.open(spool.root) }
+        try FileSystem.unlink(spool.folder(.pending))
+        try FileSystem.symlink(spool.folder(.dead), at: spool.folder(.pending))
+        #expect(throws: QueueError.self) { try Spool.open(spool.root) }
+    }
+
     @Test func secondJobWithTheSameIdIsRefused() throws {
         let spool = try temporarySpool()
         try spool.enqueue([try job(spool, #"{"id": "a", "command": "true"}"#)])

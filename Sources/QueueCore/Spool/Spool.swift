@@ -89,15 +89,19 @@ public struct Spool: Sendable {
     }
 
     /// Creates the folders a spool needs that are not there yet (a new spool, or one written by
-    /// a version that had fewer). One listing of the root instead of a mkdir and an lstat per
-    /// folder: an `enqueue` is a whole process, and those twenty calls were a tenth of its work.
-    /// A name that is there is trusted to be a folder; if it is not, the first use of it fails
-    /// naming the path.
+    /// a version that had fewer), and refuses one that is there but is no folder (a file, a
+    /// symbolic link): one listing of the root, whose entries say their type, instead of a mkdir
+    /// and an lstat per folder (an `enqueue` is a whole process; those twenty calls were a tenth
+    /// of its work).
     private static func makeMissingFolders(in root: String) throws(SystemError) {
-        var present: Set<String> = []
-        try FileSystem.forEachName(in: root) { present.insert($0) }
-        for name in JobState.allCases.map(\.folder) + ["tmp", "ids", "logs", "workers", "quarantine"] where !present.contains(name) {
-            try FileSystem.makeDirectory(root + "/" + name)
+        var present: [String: Bool] = [:]
+        try FileSystem.forEachNameAndIsDirectory(in: root) { present[$0] = $1 }
+        for name in JobState.allCases.map(\.folder) + ["tmp", "ids", "logs", "workers", "quarantine"] {
+            switch present[name] {
+            case true?: continue
+            case false?: throw SystemError("mkdir", [root + "/" + name], .notDirectory)
+            case nil: try FileSystem.makeDirectory(root + "/" + name)
+            }
         }
     }
 

@@ -5,8 +5,9 @@
 // than lease_sec/2 writes and moves nothing until it has renewed its heartbeat and `settle`
 // seconds have passed (stale names expire, a reap already under way ends); then each held result
 // is placed only if a fresh read finds the claim still there and still ours (see
-// ResultCommit.isStillOurs: a reaper's takeover rewrites the claim naming the reaper). Without a
-// lapse that read is made only where the result's exchange into the claim is not atomic.
+// ResultCommit.isStillOurs: a reaper's takeover rewrites the claim naming the reaper). Where the
+// result's exchange into the claim is atomic, that read is made when a held result is staged
+// again, and not again before its exchange, which fails by itself on a claim taken away.
 
 import QueueSystem
 

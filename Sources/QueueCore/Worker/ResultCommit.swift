@@ -8,8 +8,9 @@
 // with the result staged under the claim's name in tmp/ (Spool.stageResult) or already placed.
 // Fenced (see LeaseFence): nothing is placed or moved while the worker's lease may have lapsed,
 // and a placement is preceded by a fresh read that finds the claim still ours, unless the
-// file system has shown that its exchange is atomic and the lease has not lapsed: the exchange
-// itself then fails (ENOENT) on a claim a reaper took, and the read would only repeat it.
+// file system has shown that its exchange is atomic and the fence is not checking (after a
+// lapse, held results are read afresh when they are staged again): the exchange itself then
+// fails (ENOENT) on a claim a reaper took, and the read would only repeat it.
 
 import QueueSystem
 
