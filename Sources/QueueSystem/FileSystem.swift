@@ -245,6 +245,28 @@ public enum FileSystem {
     /// Calls `body` for each name that does not start with a dot (or, with `hidden`, for each
     /// name that does, except `.` and `..`).
     public static func forEachName(in path: String, hidden: Bool = false, _ body: (String) -> Void) throws(SystemError) {
+        try forEachEntry(in: path, hidden: hidden) { name, _ in body(String(cString: name)) }
+    }
+
+    /// Calls `body` with each name that does not start with a dot and whether it is a folder
+    /// (not a symbolic link to one): from the entry's d_type, or an lstat where the file system
+    /// does not fill it in (DT_UNKNOWN).
+    public static func forEachNameAndIsDirectory(in path: String, _ body: (String, Bool) -> Void) throws(SystemError) {
+        try forEachEntry(in: path, hidden: false) { name, type in
+            let text = String(cString: name)
+            switch Int32(type) {
+            case Int32(DT_DIR): body(text, true)
+            case Int32(DT_UNKNOWN): body(text, (try? linkStatus(path + "/" + text))?.isDirectory ?? false)
+            default: body(text, false)
+            }
+        }
+    }
+
+    /// The one readdir(3) loop: `body` gets each entry's NUL-terminated name, read in place, and
+    /// its d_type; names starting with a dot are skipped (with `hidden`, only they are given,
+    /// except `.` and `..`).
+    private static func forEachEntry(in path: String, hidden: Bool,
+                                     _ body: (UnsafePointer<CChar>, UInt8) -> Void) throws(SystemError) {
         guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
@@ -252,25 +274,7 @@ public enum FileSystem {
             let isHidden = name[0] == 0x2E /* . */
             if isHidden != hidden { continue }
             if hidden && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0)) { continue }
-            body(String(cString: name))
-        }
-    }
-
-    /// Calls `body` with each name that does not start with a dot and whether it is a folder
-    /// (not a symbolic link to one): from the entry's d_type, or an lstat where the file system
-    /// does not fill it in (DT_UNKNOWN).
-    public static func forEachNameAndIsDirectory(in path: String, _ body: (String, Bool) -> Void) throws(SystemError) {
-        guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = nameOf(entry)
-            if name[0] == 0x2E { continue }
-            let text = String(cString: name)
-            switch Int32(entry.pointee.d_type) {
-            case Int32(DT_DIR): body(text, true)
-            case Int32(DT_UNKNOWN): body(text, (try? linkStatus(path + "/" + text))?.isDirectory ?? false)
-            default: body(text, false)
-            }
+            body(name, entry.pointee.d_type)
         }
     }
 
@@ -292,11 +296,7 @@ public enum FileSystem {
     /// Calls `body` with the bytes of each name that does not start with a dot, without building
     /// a String: for passes over folders of a million entries.
     public static func forEachRawName(in path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(SystemError) {
-        guard let directory = opendir(path) else { throw SystemError("opendir", [path], .current) }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = nameOf(entry)
-            if name[0] == 0x2E { continue }
+        try forEachEntry(in: path, hidden: false) { name, _ in
             body(UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name)))
         }
     }
